@@ -1,0 +1,255 @@
+"""The ``frugalbench`` command. A ``UserError`` becomes one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from frugalbench.errors import UserError
+
+app = typer.Typer(
+    name="frugalbench",
+    help="Measure what an AI model spends (energy, carbon) against what it achieves.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+Country = Annotated[
+    str | None,
+    typer.Option(help="ISO 3166 code of the electricity grid (FR, USA...); default: world average"),
+]
+Pue = Annotated[float | None, typer.Option(help="data-centre PUE; default 1.56 (Uptime 2024)")]
+
+
+@app.command("tasks")
+def tasks_cmd() -> None:
+    """List the tasks."""
+    from rich.table import Table
+
+    from frugalbench.tasks.registry import tasks
+
+    table = Table("task", "input", "labels", "metrics", "description")
+    for name in tasks.names():
+        t = tasks.get(name)
+        table.add_row(
+            name,
+            t.input_kind,
+            str(len(t.labels)),
+            ", ".join(m.name for m in t.metrics),
+            t.description,
+        )
+    console.print(table)
+
+
+@app.command("models")
+def models_cmd() -> None:
+    """List the reference models."""
+    from rich.table import Table
+
+    from frugalbench.models.registry import models
+
+    table = Table("model", "task", "description")
+    for name in models.names():
+        cls = models.get(name)
+        table.add_row(name, cls.task, cls.description)
+    console.print(table)
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@app.command("train")
+def train_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    model: Annotated[str, typer.Option("--model", help="registered model name")],
+    out: Annotated[Path, typer.Option("--out", help="model directory to write")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="training file (.parquet/.csv/.jsonl) or "
+            "hub[:split]; default: bundled training split"
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+) -> None:
+    """Train a reference model in a measured worker process and save it to a directory."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import train
+    from frugalbench.render import fmt_j
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    with _progress() as progress:
+        bar = progress.add_task(f"training {model}", total=1)
+        outcome = train(
+            task_obj,
+            model,
+            out,
+            data,
+            RunConfig(seed=seed),
+            progress=lambda phase, step, total: progress.update(bar, completed=step),
+        )
+    m = outcome.measurement
+    console.print(
+        f"trained {model} on {outcome.manifest['training']['data']['n_inputs']} "
+        f"inputs in {m.duration_s:.2f} s, {fmt_j(m.total_j)} "
+        f"({m.components['cpu'].method.describe()})"
+    )
+    console.print(f"model directory: {out}")
+
+
+@app.command("run")
+def run_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    model: Annotated[str, typer.Option("--model", help="model name (trained first) or directory")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="evaluation file (.parquet/.csv/.jsonl) or "
+            "hub[:split]; default: bundled data, held-out 20%"
+        ),
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    country: Country = None,
+    pue: Pue = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="where to write the result JSON; default: runs/<task>-<model>-<time>.json",
+        ),
+    ] = None,
+    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 900.0,
+    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+) -> None:
+    """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import run
+    from frugalbench.measure.carbon import emission_factors
+    from frugalbench.render import print_run
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    emission_factors(country, pue)  # a wrong country code fails now, not after the run
+    config = RunConfig(repeats=repeats, country=country, pue=pue, timeout_s=timeout_s, seed=seed)
+    with _progress() as progress:
+        bar = progress.add_task(f"{task} / {model}", total=None)
+
+        def on_phase(phase: str, step: int, total: int) -> None:
+            progress.update(
+                bar, description=f"{task} / {model}: {phase}", completed=step, total=total
+            )
+
+        result = run(task_obj, model, config, data, progress=on_phase)
+    path = json_out or _default_result_path(task, model)
+    result.save(path)
+    print_run(console, result, str(path))
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+def _default_result_path(task: str, model: str) -> Path:
+    runs = Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs"))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return runs / f"{task}-{Path(model).name}-{stamp}.json"
+
+
+@app.command(
+    "measure",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def measure_cmd(
+    command: Annotated[list[str], typer.Argument(help="the command to measure, after --")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="write the measurement here")
+    ] = None,
+    country: Country = None,
+    pue: Pue = None,
+) -> None:
+    """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""
+    from frugalbench.environment import capture_environment
+    from frugalbench.measure.carbon import emission_factors
+    from frugalbench.measure.process import ProcessMeter
+    from frugalbench.render import print_measurement
+
+    factors = emission_factors(country, pue)
+    meter = ProcessMeter(include_root=False)
+    meter.begin_window("command")
+    try:
+        proc = subprocess.Popen(command)
+    except FileNotFoundError:
+        meter.end_window("command")
+        raise UserError(f"command not found: {command[0]}") from None
+    except PermissionError:
+        meter.end_window("command")
+        raise UserError(f"command is not executable: {command[0]}") from None
+    try:
+        exit_code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        exit_code = proc.wait()
+    m = meter.end_window("command")
+    print_measurement(err if json_out is None else console, command, exit_code, m, factors)
+    if json_out:
+        record = {
+            "schema_version": 1,
+            "command": command,
+            "exit_code": exit_code,
+            "energy_j": m.total_j,
+            "energy_kind": "marginal: the command's process tree only, idle power excluded",
+            "duration_s": m.duration_s,
+            "components": {k: c.model_dump() for k, c in m.components.items()},
+            "observations": m.observations,
+            "emissions": {"co2e_g": factors.co2e_g(m.total_j), "factors": factors.model_dump()},
+            "environment": capture_environment(),
+            "measurement": m.model_dump(),
+        }
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(record, indent=2) + "\n")
+    raise typer.Exit(exit_code)
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)  # click returns the code of a typer.Exit here
+        sys.exit(code if isinstance(code, int) else 0)
+    except UserError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""RunConfig: the experiment's settings, frozen and stored verbatim in every result."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repeats: int = Field(3, ge=1, le=100, description="measured inference passes")
+    warmup_inputs: int = Field(64, ge=0, description="inputs in the unmeasured-for-score warm-up")
+    timeout_s: float = Field(900.0, gt=0, description="limit for any one phase in the worker")
+    seed: int = 42
+    test_size: float = Field(0.2, gt=0, lt=1, description="held-out share when splitting")
+    country: str | None = Field(None, description="ISO code of the grid; None = world average")
+    pue: float | None = Field(None, ge=1.0, description="None = the shipped default")
+    meter: str = "process"

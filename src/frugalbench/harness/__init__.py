@@ -1,0 +1,1 @@
+"""The evaluation harness: a worker process per run, measured phases, repeats, failure records."""

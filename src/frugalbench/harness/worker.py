@@ -1,0 +1,55 @@
+"""The model's side of the harness: a separate process that only does what it is told.
+
+It runs in its own process so that its energy can be attributed to it alone, and so that a model
+that crashes, leaks or hangs cannot take the harness down. It never receives evaluation labels:
+``stage`` gives it inputs, ``predict`` asks for answers. Training labels reach it only through
+``train``, for the training split.
+"""
+
+from __future__ import annotations
+
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+
+def worker_main(conn: Connection) -> None:
+    state: dict[str, Any] = {}
+    while True:
+        try:
+            op, payload = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if op == "exit":
+            conn.send(("ok", None))
+            return
+        try:
+            conn.send(("ok", _handle(op, payload, state)))
+        except BaseException as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+
+
+def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
+    if op == "train":
+        from frugalbench.models.directory import resolve_model_class, save_model
+
+        cls = resolve_model_class(payload["model"])
+        model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"])
+        return save_model(model, Path(payload["out"])).model_dump()
+    if op == "load":
+        from frugalbench.models.directory import load_model
+
+        state["model"] = load_model(Path(payload))
+        return type(state["model"]).__qualname__
+    if op == "stage":
+        state["inputs"] = list(payload)
+        return len(state["inputs"])
+    if op == "predict":
+        inputs = state["inputs"] if payload is None else state["inputs"][:payload]
+        return list(state["model"].predict(inputs))
+    if op == "crash-for-test":  # lets tests kill a worker at a known point
+        import os
+
+        os._exit(int(payload))
+    raise ValueError(f"unknown worker operation {op!r}")

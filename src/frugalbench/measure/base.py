@@ -1,0 +1,89 @@
+"""The measurement contract: a meter opens named windows and returns immutable measurements.
+
+Meters measure joules and nothing else. Carbon, water and cost are computed afterwards from a
+result and a factor file, so they can be recomputed when the factors change. Every component of a
+measurement says *how* it was obtained: a reader must be able to tell a counter reading from an
+estimate, and an estimate's model and parameters from its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Method(BaseModel):
+    """How one energy component was obtained."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["measured", "estimated"]
+    backend: str
+    model: str = Field(description="the formula or counter behind the figure, in words")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    source: str = ""
+    flags: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        params = ", ".join(
+            f"{k}={v}" for k, v in self.parameters.items() if not isinstance(v, dict)
+        )
+        text = f"{self.kind} by {self.backend}: {self.model}"
+        if params:
+            text += f" ({params})"
+        if self.flags:
+            text += f" [{', '.join(self.flags)}]"
+        return text
+
+
+class ComponentEnergy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    energy_j: float
+    method: Method
+
+
+class Measurement(BaseModel):
+    """One closed window: its duration and joules per component (``cpu``, ``dram``, ``gpu:N``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    started_at: str
+    duration_s: float
+    components: dict[str, ComponentEnergy]
+    observations: dict[str, float] = Field(
+        default_factory=dict,
+        description="raw readings behind the estimate, e.g. cpu_time_s, mean_rss_bytes",
+    )
+
+    @property
+    def total_j(self) -> float:
+        return sum(c.energy_j for c in self.components.values())
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a meter backend can run here, and if not, why and what would fix it."""
+
+    available: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.available
+
+
+@runtime_checkable
+class Meter(Protocol):
+    """A meter measures windows of time, several of which may be open at once."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    def is_available(cls) -> Availability: ...
+
+    def begin_window(self, key: str) -> None: ...
+
+    def end_window(self, key: str) -> Measurement: ...

@@ -1,0 +1,107 @@
+"""Emissions from energy: ``energy x PUE x grid intensity``, computed from results, not meters.
+
+Keeping carbon out of the meters means a result can be re-expressed for another grid, another year
+or another data centre without measuring again, and that a change of factor table is visible as a
+change of the factors recorded beside the figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from frugalbench.errors import UnknownNameError, UserError
+
+J_PER_KWH = 3.6e6
+GRID_TABLE = "grid_intensity.csv v2024.1"
+GRID_SOURCE = (
+    "Ember and Our World in Data (Energy Institute Statistical Review), CC BY 4.0, via CodeCarbon "
+    "3.3.2 package data (MIT)"
+)
+
+
+class GridIntensity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    country: str
+    intensity_g_per_kwh: float
+    year: int
+    source: str
+    table: str
+    is_default: bool = False
+
+
+class Pue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: float
+    source: str
+
+
+class EmissionFactors(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    grid: GridIntensity
+    pue: Pue
+
+    def co2e_g(self, energy_j: float) -> float:
+        return energy_j / J_PER_KWH * self.pue.value * self.grid.intensity_g_per_kwh
+
+
+@lru_cache(maxsize=1)
+def _grid_rows() -> dict[str, dict[str, str]]:
+    path = resources.files("frugalbench.measure").joinpath("data/grid_intensity.csv")
+    rows: dict[str, dict[str, str]] = {}
+    with path.open() as fh:
+        for row in csv.DictReader(fh):
+            rows[row["iso2"].upper()] = row
+            rows[row["iso3"].upper()] = row
+    return rows
+
+
+def grid_codes() -> list[str]:
+    return sorted({row["iso2"] for row in _grid_rows().values()})
+
+
+def grid_intensity(country: str | None = None) -> GridIntensity:
+    """The grid of an ISO 3166 alpha-2 or alpha-3 country code; the world average when None."""
+    rows = _grid_rows()
+    code = (country or "WORLD").strip().upper()
+    if code not in rows:
+        raise UnknownNameError("country code", code, grid_codes())
+    row = rows[code]
+    return GridIntensity(
+        code=row["iso2"],
+        country=row["country"],
+        intensity_g_per_kwh=float(row["intensity_g_per_kwh"]),
+        year=int(row["year"]),
+        source=GRID_SOURCE,
+        table=GRID_TABLE,
+        is_default=country is None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _pue_data() -> dict[str, Any]:
+    path = resources.files("frugalbench.measure").joinpath("data/pue.json")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def pue(value: float | None = None) -> Pue:
+    if value is None:
+        data = _pue_data()
+        return Pue(value=float(data["default_pue"]), source=str(data["source"]))
+    if value < 1.0:
+        raise UserError(f"PUE {value} is below 1.0, which is impossible; pass a value >= 1.0")
+    return Pue(value=value, source="user-supplied")
+
+
+def emission_factors(country: str | None = None, pue_value: float | None = None) -> EmissionFactors:
+    return EmissionFactors(grid=grid_intensity(country), pue=pue(pue_value))

@@ -1,0 +1,13 @@
+"""Models: the contract, the reference models, and model directories."""
+
+from __future__ import annotations
+
+from frugalbench.models.base import Model
+
+__all__ = ["Model", "get_model_class"]
+
+
+def get_model_class(name: str) -> type[Model]:
+    from frugalbench.models.registry import models
+
+    return models.get(name)

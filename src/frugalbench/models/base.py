@@ -1,0 +1,60 @@
+"""The model contract, and model directories (a manifest plus weights).
+
+Models follow scikit-learn: the constructor stores parameters and does nothing else, ``fit`` does
+the work, fitted state ends in ``_``, and ``get_params()`` rebuilds an identical unfitted model.
+A model only ever answers ``predict(inputs)``: the harness decides what is measured and keeps the
+labels of the evaluation data.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+
+class Model(ABC):
+    """Base of every model; subclasses declare their parameters as keyword arguments."""
+
+    name: ClassVar[str] = ""
+    task: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    STATE_FILE: ClassVar[str] = "state.joblib"
+
+    @abstractmethod
+    def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self: ...
+
+    @abstractmethod
+    def predict(self, inputs: Sequence[str]) -> list[str]: ...
+
+    def get_params(self) -> dict[str, Any]:
+        signature = inspect.signature(type(self).__init__)
+        skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        return {
+            name: getattr(self, name)
+            for name, param in signature.parameters.items()
+            if name != "self" and param.kind not in skip
+        }
+
+    def fitted_state(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def n_parameters(self) -> int | None:
+        """Learned numbers in the model, when the model can count them."""
+        return None
+
+    def save_state(self, directory: Path) -> list[str]:
+        """Write the fitted state; returns the file names written. joblib by default."""
+        import joblib
+
+        joblib.dump(self.fitted_state(), directory / self.STATE_FILE, compress=3)
+        return [self.STATE_FILE]
+
+    def load_state(self, directory: Path) -> None:
+        import joblib
+
+        state = joblib.load(directory / self.STATE_FILE)
+        for key, value in state.items():
+            setattr(self, key, value)

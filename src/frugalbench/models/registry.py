@@ -1,0 +1,15 @@
+"""The reference models by name; each registers itself in its own module."""
+
+from __future__ import annotations
+
+from frugalbench.models.base import Model
+from frugalbench.registry import Registry
+
+models: Registry[type[Model]] = Registry(
+    "model",
+    (
+        "frugalbench.models.random_baseline",
+        "frugalbench.models.majority",
+        "frugalbench.models.tfidf_linear",
+    ),
+)

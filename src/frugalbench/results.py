@@ -1,0 +1,169 @@
+"""RunResult: the immutable, schema-versioned record of one evaluation.
+
+It carries everything needed to trust and to recompute its figures: the per-phase measurements
+with the method behind each component, the environment, the configuration, and the emission
+factors used (emissions are derived from energy and can be recomputed with other factors).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from frugalbench.config import RunConfig
+from frugalbench.errors import UserError
+from frugalbench.measure.base import Measurement, Method
+from frugalbench.measure.carbon import EmissionFactors
+
+SCHEMA_VERSION = 1
+
+
+class Summary(BaseModel):
+    """Median with the range over repeats (intervals arrive with the uncertainty work)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    median: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        if not values:
+            raise ValueError("a summary needs at least one value")
+        return cls(
+            median=statistics.median(values), min=min(values), max=max(values), n=len(values)
+        )
+
+    def scaled(self, factor: float) -> Summary:
+        return Summary(
+            median=self.median * factor, min=self.min * factor, max=self.max * factor, n=self.n
+        )
+
+
+class PhaseResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    n_inputs: int | None = None
+    repeats: list[Measurement]
+    energy_j: Summary
+    duration_s: Summary
+    components_j: dict[str, Summary]
+    methods: dict[str, Method]
+
+    @classmethod
+    def from_measurements(
+        cls, name: str, measurements: Sequence[Measurement], n_inputs: int | None = None
+    ) -> PhaseResult:
+        components = measurements[0].components
+        return cls(
+            name=name,
+            n_inputs=n_inputs,
+            repeats=list(measurements),
+            energy_j=Summary.of([m.total_j for m in measurements]),
+            duration_s=Summary.of([m.duration_s for m in measurements]),
+            components_j={
+                c: Summary.of([m.components[c].energy_j for m in measurements]) for c in components
+            },
+            methods={c: comp.method for c, comp in components.items()},
+        )
+
+
+class PerThousand(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    energy_j: Summary
+    duration_s: Summary
+
+
+class Emissions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    factors: EmissionFactors
+    per_phase_g: dict[str, float]
+    per_1000_inputs_g: float | None
+    total_g: float
+    formula: str = "energy_j / 3.6e6 kWh/J x PUE x grid intensity (g/kWh), median energy per phase"
+
+
+class Failure(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phase: str
+    reason: str
+
+
+class RunResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    created_at: str
+    status: Literal["ok", "failed"]
+    failure: Failure | None = None
+    task: dict[str, Any]
+    model: dict[str, Any]
+    config: RunConfig
+    scores: dict[str, Any] | None = None
+    phases: dict[str, PhaseResult]
+    per_1000_inputs: PerThousand | None = None
+    emissions: Emissions | None = None
+    environment: dict[str, Any]
+    meter: dict[str, Any]
+    notes: list[str] = []
+
+    def with_factors(self, factors: EmissionFactors) -> RunResult:
+        """The same result with emissions recomputed from its energy under other factors."""
+        return self.model_copy(update={"emissions": compute_emissions(self, factors)})
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> RunResult:
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"{path}: no such result file") from None
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}: not valid JSON ({exc.msg})") from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "result") -> RunResult:
+        found = data.get("schema_version")
+        if not isinstance(found, int) or found > SCHEMA_VERSION:
+            raise UserError(
+                f"{where}: schema_version {found!r} is not one this frugalbench reads "
+                f"(up to {SCHEMA_VERSION}); upgrade frugalbench"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            raise UserError(f"{where}: field {loc!r}: {first['msg']}") from None
+
+
+def compute_emissions(result: RunResult, factors: EmissionFactors) -> Emissions:
+    per_phase = {name: factors.co2e_g(p.energy_j.median) for name, p in result.phases.items()}
+    per_1000 = (
+        factors.co2e_g(result.per_1000_inputs.energy_j.median) if result.per_1000_inputs else None
+    )
+    return Emissions(
+        factors=factors,
+        per_phase_g=per_phase,
+        per_1000_inputs_g=per_1000,
+        total_g=sum(per_phase.values()),
+    )

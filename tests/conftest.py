@@ -1,0 +1,153 @@
+"""Shared fixtures: small data files in the hub's schema, and user-written model directories."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from frugalbench.tasks.climate_disinfo import LABELS
+
+QUOTES = [
+    ("Renewable energy will ruin the economy and raise prices for everyone.", LABELS[4]),
+    ("The climate has always changed; there is no warming trend at all.", LABELS[1]),
+    ("CO2 is plant food and more of it is good for the planet.", LABELS[3]),
+    ("Scientists fudge the temperature data to keep their grants.", LABELS[6]),
+    ("The models are wrong and the science is not settled.", LABELS[5]),
+    ("Warming is caused by the sun, not by human emissions.", LABELS[2]),
+    ("We need coal and gas to keep the lights on for decades.", LABELS[7]),
+    ("The football match was postponed because of the rain.", LABELS[0]),
+]
+
+
+def write_rows(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
+    suffix = path.suffix
+    if suffix == ".csv":
+        with path.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    elif suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    elif suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist([dict(r) for r in rows]), path)
+    else:
+        raise ValueError(suffix)
+    return path
+
+
+@pytest.fixture
+def small_rows() -> list[dict[str, object]]:
+    """40 rows, 5 per class: enough for a stratified 80/20 split."""
+    rows: list[dict[str, object]] = []
+    for i in range(5):
+        for quote, label in QUOTES:
+            rows.append({"quote": f"{quote} (variant {i})", "label": label, "source": "test"})
+    return rows
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path, small_rows: list[dict[str, object]]) -> Path:
+    return write_rows(tmp_path / "small.csv", small_rows)
+
+
+@pytest.fixture(autouse=True)
+def _runs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRUGALBENCH_RUNS_DIR", str(tmp_path / "runs"))
+
+
+USER_MODELS = '''
+import os, signal, time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from frugalbench.models.base import Model
+
+
+class _Stateless(Model):
+    task = "climate-disinfo"
+
+    def fit(self, inputs, labels):
+        return self
+
+    def save_state(self, directory):
+        return []
+
+    def load_state(self, directory):
+        pass
+
+
+class Keyword(_Stateless):
+    """A user's own model: a keyword rule."""
+
+    def __init__(self, keyword="coal"):
+        self.keyword = keyword
+
+    def predict(self, inputs):
+        return ["7_fossil_fuels_needed" if self.keyword in q else "0_not_relevant" for q in inputs]
+
+
+class Crash(_Stateless):
+    def __init__(self, phase="predict"):
+        self.phase = phase
+
+    def load_state(self, directory):
+        if self.phase == "load":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def predict(self, inputs):
+        os._exit(3)
+
+
+class Hang(_Stateless):
+    def predict(self, inputs):
+        time.sleep(120)
+        return []
+
+
+class Raises(_Stateless):
+    def predict(self, inputs):
+        raise RuntimeError("boom in predict")
+
+
+class WrongCount(_Stateless):
+    def predict(self, inputs):
+        return ["0_not_relevant"]
+
+
+class Spy(_Stateless):
+    """Writes down everything it is given, so a test can check that no label reached it."""
+
+    def __init__(self, log=""):
+        self.log = log
+
+    def predict(self, inputs):
+        with open(self.log, "a") as fh:
+            for q in inputs:
+                fh.write(repr(q) + "\\n")
+        return ["0_not_relevant"] * len(inputs)
+'''
+
+
+@pytest.fixture
+def user_model_dir(tmp_path: Path):
+    """Factory: a model directory whose class lives in a file inside it (a user's own model)."""
+
+    def make(class_name: str, params: dict[str, object] | None = None) -> Path:
+        directory = tmp_path / f"model-{class_name.lower()}"
+        directory.mkdir(exist_ok=True)
+        (directory / "user_models.py").write_text(USER_MODELS)
+        manifest = {
+            "model": f"user_models.py:{class_name}",
+            "task": "climate-disinfo",
+            "params": params or {},
+        }
+        (directory / "frugalbench-model.json").write_text(json.dumps(manifest))
+        return directory
+
+    return make

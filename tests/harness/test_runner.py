@@ -1,0 +1,97 @@
+"""The harness: measured phases, repeats, and failures recorded, never raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frugalbench.config import RunConfig
+from frugalbench.errors import UserError
+from frugalbench.harness.runner import run, train
+from frugalbench.results import RunResult
+from frugalbench.tasks import get_task
+
+TASK = get_task("climate-disinfo")
+FAST = RunConfig(repeats=2, timeout_s=20, warmup_inputs=4)
+
+
+def test_run_trains_measures_and_scores(small_csv: Path) -> None:
+    result = run(TASK, "majority", FAST, data=str(small_csv))
+    assert result.status == "ok" and result.failure is None
+    assert list(result.phases) == ["train", "load", "warmup", "inference"]
+    inference = result.phases["inference"]
+    assert inference.energy_j.n == 2 and len(inference.repeats) == 2
+    assert inference.n_inputs == 8  # the held-out 20% of 40 rows
+    assert inference.methods["cpu"].kind == "estimated"
+    per_1000 = result.per_1000_inputs
+    assert per_1000 is not None
+    assert per_1000.energy_j.median == pytest.approx(inference.energy_j.median * 1000 / 8)
+    assert result.scores is not None and 0 <= result.scores["accuracy"] <= 1
+    assert result.task["train_data"]["n_inputs"] == 32
+    assert result.emissions is not None
+    assert result.emissions.per_1000_inputs_g == pytest.approx(
+        result.emissions.factors.co2e_g(per_1000.energy_j.median)
+    )
+    assert result.environment["cpu_model"] and result.environment["packages"]["numpy"]
+
+
+def test_train_writes_a_model_with_its_training_energy(tmp_path: Path, small_csv: Path) -> None:
+    outcome = train(TASK, "tfidf-linear", tmp_path / "m", data=str(small_csv), config=FAST)
+    training = outcome.manifest["training"]
+    assert training["energy_j"] > 0 and training["data"]["n_inputs"] == 40
+    result = run(TASK, str(tmp_path / "m"), FAST, data=str(small_csv))
+    assert result.status == "ok" and "train" not in result.phases
+    assert result.model["training"]["energy_j"] == training["energy_j"]
+    assert any("not held-out" in note for note in result.notes)
+
+
+def test_model_never_sees_a_label(tmp_path: Path, small_csv: Path, user_model_dir) -> None:
+    log = tmp_path / "seen.txt"
+    directory = user_model_dir("Spy", {"log": str(log)})
+    result = run(TASK, str(directory), FAST, data=str(small_csv))
+    assert result.status == "ok"
+    seen = log.read_text()
+    assert "variant" in seen
+    assert "not_happening" not in seen and "fossil_fuels" not in seen
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "phase", "reason"),
+    [
+        ("Crash", {}, "warmup", "exited with code 3"),
+        ("Crash", {"phase": "load"}, "load", "signal SIGKILL"),
+        ("Raises", {}, "warmup", "RuntimeError: boom in predict"),
+        ("WrongCount", {}, "inference", "returned 1 predictions for 40 inputs"),
+    ],
+)
+def test_failing_models_are_recorded_as_failed(
+    small_csv: Path, user_model_dir, model: str, params: dict[str, str], phase: str, reason: str
+) -> None:
+    result = run(TASK, str(user_model_dir(model, params)), FAST, data=str(small_csv))
+    assert result.status == "failed" and result.scores is None
+    assert result.failure is not None
+    assert result.failure.phase == phase and reason in result.failure.reason
+    assert "load" in result.phases or phase == "load"
+
+
+def test_hanging_model_times_out(small_csv: Path, user_model_dir) -> None:
+    config = RunConfig(repeats=1, timeout_s=3)
+    result = run(TASK, str(user_model_dir("Hang")), config, data=str(small_csv))
+    assert result.status == "failed" and result.failure is not None
+    assert "no answer within 3 s" in result.failure.reason
+
+
+def test_failed_result_round_trips(tmp_path: Path, small_csv: Path, user_model_dir) -> None:
+    result = run(TASK, str(user_model_dir("Raises")), FAST, data=str(small_csv))
+    result.save(tmp_path / "r.json")
+    assert RunResult.load(tmp_path / "r.json") == result
+
+
+def test_user_errors_before_any_model_runs(tmp_path: Path, small_csv: Path) -> None:
+    with pytest.raises(UserError, match="neither a model name"):
+        run(TASK, "tfidf-lin", FAST, data=str(small_csv))
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("quote,label\na,0\nb,1\n")
+    with pytest.raises(UserError, match="cannot make a stratified"):
+        run(TASK, "majority", FAST, data=str(tiny))

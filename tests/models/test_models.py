@@ -1,0 +1,100 @@
+"""Every registered model passes the same contract checks; model directories fail clearly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from frugalbench.errors import UnknownNameError, UserError
+from frugalbench.models.directory import load_model, read_manifest, save_model
+from frugalbench.models.registry import models
+from frugalbench.tasks import get_task
+from tests.conftest import QUOTES
+
+INPUTS = [q for q, _ in QUOTES] * 3
+LABELS = [lab for _, lab in QUOTES] * 3
+
+
+@pytest.mark.parametrize("name", models.names())
+def test_model_contract(name: str, tmp_path: Path) -> None:
+    cls = models.get(name)
+    model = cls()
+    assert cls.task in get_task(cls.task).name
+    params = model.get_params()
+    assert cls(**params).get_params() == params  # the constructor only stores parameters
+    predictions = model.fit(INPUTS, LABELS).predict(INPUTS)
+    assert len(predictions) == len(INPUTS)
+    assert set(predictions) <= set(get_task(cls.task).labels)
+    manifest = save_model(model, tmp_path / name)
+    assert manifest.model == name and manifest.params == params
+    reloaded = load_model(tmp_path / name)
+    assert type(reloaded) is cls
+    assert reloaded.predict(INPUTS) == predictions
+
+
+def test_tfidf_linear_learns_the_training_data() -> None:
+    from frugalbench.models.tfidf_linear import TfidfLinearModel
+
+    model = TfidfLinearModel(min_df=1).fit(INPUTS, LABELS)
+    assert model.predict(INPUTS) == LABELS
+    assert model.n_parameters() > 8
+
+
+def test_majority_picks_the_most_frequent_label() -> None:
+    model = models.get("majority")().fit(
+        ["a", "b", "c"], ["3_not_bad", "1_not_happening", "3_not_bad"]
+    )
+    assert model.predict(["x", "y"]) == ["3_not_bad", "3_not_bad"]
+
+
+def test_random_is_seeded() -> None:
+    from frugalbench.models.random_baseline import RandomModel as cls
+
+    first = cls(seed=1).fit(INPUTS, LABELS).predict(INPUTS)
+    assert first == cls(seed=1).fit(INPUTS, LABELS).predict(INPUTS)
+    assert first != cls(seed=2).fit(INPUTS, LABELS).predict(INPUTS)
+
+
+def test_user_model_directory_loads_its_own_class(user_model_dir) -> None:
+    model = load_model(user_model_dir("Keyword", {"keyword": "coal"}))
+    assert model.predict(["we need coal", "nice day"]) == [
+        "7_fossil_fuels_needed",
+        "0_not_relevant",
+    ]
+
+
+def test_unknown_model_name() -> None:
+    with pytest.raises(UnknownNameError, match="Did you mean 'tfidf-linear'"):
+        models.get("tfidf_linear")
+
+
+def test_directory_errors(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such model directory"):
+        read_manifest(tmp_path / "missing")
+    with pytest.raises(UserError, match="not a frugalbench model directory"):
+        read_manifest(tmp_path)
+    (tmp_path / "frugalbench-model.json").write_text("{oops")
+    with pytest.raises(UserError, match="not valid JSON"):
+        read_manifest(tmp_path)
+    (tmp_path / "frugalbench-model.json").write_text(json.dumps({"task": "climate-disinfo"}))
+    with pytest.raises(UserError, match="field 'model'"):
+        read_manifest(tmp_path)
+
+
+def test_manifest_cannot_reach_outside_its_directory(tmp_path: Path) -> None:
+    (tmp_path / "evil.py").write_text("raise SystemExit('should never run')")
+    inner = tmp_path / "model"
+    inner.mkdir()
+    manifest = {"model": "../evil.py:Evil", "task": "climate-disinfo"}
+    (inner / "frugalbench-model.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="is not a file in"):
+        load_model(inner)
+
+
+def test_params_that_do_not_fit_the_class(tmp_path: Path) -> None:
+    manifest = {"model": "majority", "task": "climate-disinfo", "params": {"depth": 3}}
+    (tmp_path / "frugalbench-model.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="params do not fit MajorityModel"):
+        load_model(tmp_path)

@@ -1,0 +1,139 @@
+"""The command line end to end, as a user runs it: real processes, the bundled data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BUSY = "import time\nt=time.perf_counter()\nwhile time.perf_counter()-t<{s}: pass"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "frugalbench.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def test_quick_start_main_job(tmp_path: Path) -> None:
+    """The README's main job: tfidf-linear on the bundled split, held-out accuracy >= 0.60."""
+    out = tmp_path / "result.json"
+    proc = cli("run", "climate-disinfo", "--model", "tfidf-linear", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "accuracy" in proc.stdout and "inference energy / 1,000 quotes" in proc.stdout
+    assert "world average (no --country given)" in proc.stdout
+    result = json.loads(out.read_text())
+    assert result["status"] == "ok" and result["scores"]["accuracy"] >= 0.60
+    assert result["task"]["data"]["n_inputs"] == 975
+    assert result["per_1000_inputs"]["energy_j"]["median"] > 0
+
+
+def test_train_then_run_a_model_directory_on_a_file(tmp_path: Path, small_csv: Path) -> None:
+    model_dir = tmp_path / "model"
+    proc = cli("train", "climate-disinfo", "--model", "tfidf-linear", "--out", str(model_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert (model_dir / "frugalbench-model.json").exists()
+    out = tmp_path / "r.json"
+    proc = cli(
+        "run",
+        "climate-disinfo",
+        "--model",
+        str(model_dir),
+        "--data",
+        str(small_csv),
+        "--repeats",
+        "2",
+        "--country",
+        "FR",
+        "--json",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["task"]["data"]["n_inputs"] == 40
+    assert result["config"]["repeats"] == 2
+    for phase in ("load", "warmup", "inference"):
+        assert result["phases"][phase]["energy_j"]["median"] >= 0
+        assert result["phases"][phase]["duration_s"]["median"] > 0
+    assert result["emissions"]["factors"]["grid"]["code"] == "FR"
+    assert {"accuracy", "macro_f1"} <= set(result["scores"])
+    assert result["model"]["training"]["energy_j"] > 0
+
+
+def test_lists() -> None:
+    assert "climate-disinfo" in cli("tasks").stdout
+    models = cli("models").stdout
+    assert all(name in models for name in ("random", "majority", "tfidf-linear"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "climate-disinfo", "--model", "tfidf-lin"), "neither a model name"),
+        (("run", "climate-disinfo", "--model", "majority", "--country", "XX"), "unknown country"),
+        (("run", "climate-disinfo", "--model", "majority", "--data", "nope.csv"), "no such file"),
+        (("run", "climate-diz", "--model", "majority"), "Did you mean 'climate-disinfo'"),
+        (("measure", "--", "no-such-command-xyz"), "command not found"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_failed_run_exits_1_and_is_written(tmp_path: Path, small_csv: Path, user_model_dir) -> None:
+    out = tmp_path / "r.json"
+    proc = cli(
+        "run",
+        "climate-disinfo",
+        "--model",
+        str(user_model_dir("Raises")),
+        "--data",
+        str(small_csv),
+        "--json",
+        str(out),
+    )
+    assert proc.returncode == 1
+    result = json.loads(out.read_text())
+    assert result["status"] == "failed" and "boom" in result["failure"]["reason"]
+
+
+def _measure(tmp_path: Path, name: str, *command: str) -> dict[str, Any]:
+    out = tmp_path / f"{name}.json"
+    proc = cli("measure", "--json", str(out), "--", *command)
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+@pytest.mark.slow
+def test_measure_follows_the_work_not_the_clock(tmp_path: Path) -> None:
+    """5 s of one busy core costs about twice 2.5 s; `sleep 5` costs (near) zero."""
+    short = _measure(tmp_path, "short", sys.executable, "-c", BUSY.format(s=2.5))
+    long = _measure(tmp_path, "long", sys.executable, "-c", BUSY.format(s=5))
+    idle = _measure(tmp_path, "idle", "sleep", "5")
+    assert long["energy_j"] / short["energy_j"] == pytest.approx(2.0, abs=0.1)
+    assert idle["duration_s"] >= 5
+    assert idle["energy_j"] < 0.01 * long["energy_j"]
+    for key in ("energy_j", "duration_s", "components"):
+        assert key in long
+    assert long["components"]["cpu"]["method"]["kind"] == "estimated"
+
+
+def test_measure_propagates_the_exit_code(tmp_path: Path) -> None:
+    proc = cli("measure", "--", sys.executable, "-c", "raise SystemExit(3)")
+    assert proc.returncode == 3
+    assert "total (marginal)" in proc.stderr
