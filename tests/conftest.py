@@ -120,6 +120,23 @@ class WrongCount(_Stateless):
         return ["0_not_relevant"]
 
 
+class Busy(_Stateless):
+    """Spins for a fixed time per call, or for times that change call to call (erratic)."""
+
+    def __init__(self, seconds=0.3, erratic=False):
+        self.seconds = seconds
+        self.erratic = erratic
+        self._calls = 0
+
+    def predict(self, inputs):
+        self._calls += 1
+        spin = self.seconds * (1 + 3 * (self._calls % 2)) if self.erratic else self.seconds
+        end = time.perf_counter() + spin
+        while time.perf_counter() < end:
+            pass
+        return ["0_not_relevant"] * len(inputs)
+
+
 class Spy(_Stateless):
     """Writes down everything it is given, so a test can check that no label reached it."""
 

@@ -85,6 +85,7 @@ def test_lists() -> None:
         (("run", "climate-disinfo", "--model", "majority", "--data", "nope.csv"), "no such file"),
         (("run", "climate-diz", "--model", "majority"), "Did you mean 'climate-disinfo'"),
         (("measure", "--", "no-such-command-xyz"), "command not found"),
+        (("run", "climate-disinfo", "--model", "majority", "--meter", "rap"), "unknown meter"),
     ],
 )
 def test_user_mistakes_get_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
@@ -112,11 +113,7 @@ def test_failed_run_exits_1_and_is_written(tmp_path: Path, small_csv: Path, user
 
 
 def _measure(tmp_path: Path, name: str, *command: str) -> dict[str, Any]:
-    out = tmp_path / f"{name}.json"
-    proc = cli("measure", "--json", str(out), "--", *command)
-    assert proc.returncode == 0, proc.stderr
-    data: dict[str, Any] = json.loads(out.read_text())
-    return data
+    return _measure_with(tmp_path / name, (), *command)
 
 
 @pytest.mark.slow
@@ -137,3 +134,40 @@ def test_measure_propagates_the_exit_code(tmp_path: Path) -> None:
     proc = cli("measure", "--", sys.executable, "-c", "raise SystemExit(3)")
     assert proc.returncode == 3
     assert "total (marginal)" in proc.stderr
+
+
+def test_meters_lists_backends_and_the_auto_choice() -> None:
+    proc = cli("meters")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("rapl", "nvml", "process", "codecarbon"):
+        assert name in proc.stdout
+    assert "auto: cpu <-" in proc.stdout
+
+
+def test_forcing_an_unavailable_counter_says_why(tmp_path: Path) -> None:
+    from frugalbench.measure.rapl import rapl_availability
+
+    if rapl_availability():
+        pytest.skip("this machine has readable RAPL counters")
+    proc = cli("measure", "--meter", "rapl", "--", "true")
+    assert proc.returncode == 2
+    assert "meter 'rapl' cannot run: no RAPL counters" in proc.stderr
+
+
+def test_measure_with_codecarbon_side_by_side(tmp_path: Path) -> None:
+    pytest.importorskip("codecarbon")
+    data = _measure_with(
+        tmp_path, ("--meter", "codecarbon"), sys.executable, "-c", BUSY.format(s=1)
+    )
+    assert data["comparison"]["codecarbon"]["components"]["cpu"]["energy_j"] > 0
+    assert data["energy_j"] > 0
+    assert data["meter"]["comparison"] == "codecarbon"
+
+
+def _measure_with(tmp_path: Path, options: tuple[str, ...], *command: str) -> dict[str, Any]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    out = tmp_path / "m.json"
+    proc = cli("measure", *options, "--json", str(out), "--", *command)
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -30,6 +31,37 @@ Country = Annotated[
     typer.Option(help="ISO 3166 code of the electricity grid (FR, USA...); default: world average"),
 ]
 Pue = Annotated[float | None, typer.Option(help="data-centre PUE; default 1.56 (Uptime 2024)")]
+MeterOpt = Annotated[
+    str,
+    typer.Option(
+        "--meter",
+        help="auto (counters where readable, else estimates), process, rapl, "
+        "nvml, or codecarbon (auto + CodeCarbon side by side)",
+    ),
+]
+IdleS = Annotated[float, typer.Option(help="idle baseline length in s (counters only)")]
+
+
+@app.command("meters")
+def meters_cmd() -> None:
+    """List the meter backends, whether each can run here, and why not."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from frugalbench.measure.backends import backend_report, build_meter
+
+    table = Table("backend", "components", "available", "why", title="meter backends")
+    for backend, availability in backend_report():
+        table.add_row(
+            backend.name,
+            backend.components,
+            "yes" if availability else "no",
+            escape(availability.reason),
+        )
+    console.print(table)
+    plan = build_meter("auto", with_idle=False)
+    for component, choice in plan.choices.items():
+        console.print(escape(f"auto: {component} <- {choice}"))
 
 
 @app.command("tasks")
@@ -92,6 +124,8 @@ def train_cmd(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
 ) -> None:
     """Train a reference model in a measured worker process and save it to a directory."""
     from frugalbench.config import RunConfig
@@ -107,7 +141,7 @@ def train_cmd(
             model,
             out,
             data,
-            RunConfig(seed=seed),
+            RunConfig(seed=seed, meter=meter, idle_s=idle_s),
             progress=lambda phase, step, total: progress.update(bar, completed=step),
         )
     m = outcome.measurement
@@ -142,6 +176,12 @@ def run_cmd(
     ] = None,
     timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 900.0,
     seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
+    max_cv: Annotated[
+        float, typer.Option(help="CV of repeats above which a phase is flagged unstable")
+    ] = 0.10,
+    max_reruns: Annotated[int, typer.Option(min=0, help="extra passes for disturbed ones")] = 3,
 ) -> None:
     """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
     from frugalbench.config import RunConfig
@@ -152,7 +192,17 @@ def run_cmd(
 
     task_obj = get_task(task)
     emission_factors(country, pue)  # a wrong country code fails now, not after the run
-    config = RunConfig(repeats=repeats, country=country, pue=pue, timeout_s=timeout_s, seed=seed)
+    config = RunConfig(
+        repeats=repeats,
+        country=country,
+        pue=pue,
+        timeout_s=timeout_s,
+        seed=seed,
+        meter=meter,
+        idle_s=idle_s,
+        max_cv=max_cv,
+        max_reruns=max_reruns,
+    )
     with _progress() as progress:
         bar = progress.add_task(f"{task} / {model}", total=None)
 
@@ -186,31 +236,37 @@ def measure_cmd(
     ] = None,
     country: Country = None,
     pue: Pue = None,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
 ) -> None:
     """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""
     from frugalbench.environment import capture_environment
+    from frugalbench.measure.backends import build_meter
     from frugalbench.measure.carbon import emission_factors
-    from frugalbench.measure.process import ProcessMeter
     from frugalbench.render import print_measurement
 
     factors = emission_factors(country, pue)
-    meter = ProcessMeter(include_root=False)
-    meter.begin_window("command")
+    if shutil.which(command[0]) is None:
+        raise UserError(f"command not found: {command[0]}")
+    plan = build_meter(meter, include_root=False, idle_s=idle_s)
+    if plan.comparison is not None:
+        plan.comparison.begin_window("command")
+    plan.meter.begin_window("command")
     try:
         proc = subprocess.Popen(command)
-    except FileNotFoundError:
-        meter.end_window("command")
-        raise UserError(f"command not found: {command[0]}") from None
-    except PermissionError:
-        meter.end_window("command")
-        raise UserError(f"command is not executable: {command[0]}") from None
+    except OSError as exc:
+        plan.meter.end_window("command")
+        raise UserError(f"cannot run {command[0]}: {exc.strerror}") from None
     try:
         exit_code = proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         exit_code = proc.wait()
-    m = meter.end_window("command")
-    print_measurement(err if json_out is None else console, command, exit_code, m, factors)
+    m = plan.meter.end_window("command")
+    compared = plan.comparison.end_window("command") if plan.comparison is not None else None
+    print_measurement(
+        err if json_out is None else console, command, exit_code, m, factors, compared
+    )
     if json_out:
         record = {
             "schema_version": 1,
@@ -222,8 +278,13 @@ def measure_cmd(
             "components": {k: c.model_dump() for k, c in m.components.items()},
             "observations": m.observations,
             "emissions": {"co2e_g": factors.co2e_g(m.total_j), "factors": factors.model_dump()},
-            "environment": capture_environment(),
-            "measurement": m.model_dump(),
+            "environment": {**capture_environment(), "gpus": plan.gpus},
+            "meter": plan.describe(),
+            "flags": list(m.flags),
+            "measurement": m.model_dump(mode="json"),
+            "comparison": (
+                None if compared is None else {"codecarbon": compared.model_dump(mode="json")}
+            ),
         }
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(record, indent=2) + "\n")

@@ -15,4 +15,10 @@ class RunConfig(BaseModel):
     test_size: float = Field(0.2, gt=0, lt=1, description="held-out share when splitting")
     country: str | None = Field(None, description="ISO code of the grid; None = world average")
     pue: float | None = Field(None, ge=1.0, description="None = the shipped default")
-    meter: str = "process"
+    meter: str = Field("auto", description="auto, process, rapl, nvml or codecarbon")
+    idle_s: float = Field(3.0, ge=0, description="idle baseline length (counters only)")
+    idle_max_age_s: float = Field(3600.0, ge=0, description="reuse a cached baseline this young")
+    max_cv: float = Field(0.10, gt=0, description="CV of repeats above which a phase is unstable")
+    max_reruns: int = Field(3, ge=0, description="extra inference passes for disturbed ones")
+    max_outside_load_cores: float = Field(0.25, ge=0, description="outside load that disturbs")
+    speed_index: bool = Field(True, description="time the reference kernel with the run")

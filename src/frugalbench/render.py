@@ -10,7 +10,8 @@ from rich.table import Table
 
 from frugalbench.measure.base import Measurement
 from frugalbench.measure.carbon import EmissionFactors
-from frugalbench.results import RunResult, Summary
+from frugalbench.results import RunResult
+from frugalbench.stats import Summary
 
 
 def fmt_j(value: float) -> str:
@@ -32,9 +33,10 @@ def fmt_g(value: float) -> str:
 
 
 def fmt_summary_j(s: Summary) -> str:
-    if s.n == 1:
+    if s.n == 1 or s.ci95_low is None or s.ci95_high is None:
         return fmt_j(s.median)
-    return f"{fmt_j(s.median)} [{fmt_j(s.min)} - {fmt_j(s.max)}]"
+    cv = f", CV {s.cv:.1%}" if s.cv is not None else ""
+    return f"{fmt_j(s.median)} (95% CI {fmt_j(max(s.ci95_low, 0))} - {fmt_j(s.ci95_high)}{cv})"
 
 
 def grid_line(factors: EmissionFactors) -> str:
@@ -65,14 +67,36 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
         _row(table, "accuracy", f"{result.scores['accuracy']:.4f}")
         _row(table, "macro-F1", f"{result.scores['macro_f1']:.4f}")
     if result.per_1000_inputs:
-        n = result.config.repeats
+        n = result.per_1000_inputs.energy_j.n
+        inf = result.phases["inference"]
+        marks = f"  {' '.join(f.upper() for f in inf.flags)}" if inf.flags else ""
         _row(
             table,
             f"inference energy / 1,000 {unit}s",
-            f"{fmt_summary_j(result.per_1000_inputs.energy_j)}  (median [min - max] of {n})",
+            f"{fmt_summary_j(result.per_1000_inputs.energy_j)}, median of {n}{marks}",
         )
-        inf = result.phases["inference"]
+        if inf.machine_energy_j is not None and inf.n_inputs:
+            scale = 1000 / inf.n_inputs
+            _row(
+                table,
+                "  whole machine, same windows",
+                f"{fmt_j(inf.machine_energy_j.median * scale)} (before attribution)",
+            )
+        for name, comp in inf.comparison.items():
+            if inf.n_inputs:
+                _row(
+                    table,
+                    f"  {name}, same windows",
+                    fmt_summary_j(comp.energy_j.scaled(1000 / inf.n_inputs)),
+                )
         _row(table, "method", "; ".join(f"{c}: {m.describe()}" for c, m in inf.methods.items()))
+        if result.speed_index:
+            _row(
+                table,
+                "speed index",
+                f"{result.speed_index['speed_index']:.2f} (reference kernel; energy at reference "
+                f"speed {fmt_j(result.per_1000_inputs.energy_j_at_reference_speed or 0)} / 1,000)",
+            )
     if result.emissions:
         if result.emissions.per_1000_inputs_g is not None:
             _row(table, f"emissions / 1,000 {unit}s", fmt_g(result.emissions.per_1000_inputs_g))
@@ -85,8 +109,19 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
         _row(table, "result", path)
     console.print(table)
     phases = Table(title="energy per phase", title_justify="left")
-    for col in ("phase", "inputs", "duration", "energy", "cpu", "dram"):
-        phases.add_column(col, justify="right" if col != "phase" else "left")
+    compared = sorted({k for p in result.phases.values() for k in p.comparison})
+    for col in (
+        "phase",
+        "inputs",
+        "duration",
+        "energy",
+        "cpu",
+        "dram",
+        "machine",
+        *compared,
+        "flags",
+    ):
+        phases.add_column(col, justify="left" if col in ("phase", "flags") else "right")
     for name, p in result.phases.items():
         comps = p.components_j
         _row(
@@ -97,23 +132,46 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             fmt_summary_j(p.energy_j),
             fmt_j(comps["cpu"].median) if "cpu" in comps else "",
             fmt_j(comps["dram"].median) if "dram" in comps else "",
+            fmt_j(p.machine_energy_j.median) if p.machine_energy_j else "",
+            *(
+                fmt_j(p.comparison[k].energy_j.median) if k in p.comparison else ""
+                for k in compared
+            ),
+            " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else ""),
         )
     console.print(phases)
 
 
 def print_measurement(
-    console: Console, command: list[str], exit_code: int, m: Measurement, factors: EmissionFactors
+    console: Console,
+    command: list[str],
+    exit_code: int,
+    m: Measurement,
+    factors: EmissionFactors,
+    comparison: Measurement | None = None,
 ) -> None:
     table = Table(title=escape(f"frugalbench measure: {' '.join(command)}"), title_justify="left")
-    for col in ("component", "energy", "method"):
+    for col in ("component", "energy", "machine", "method"):
         table.add_column(col, overflow="fold")
     for name, comp in m.components.items():
-        _row(table, name, fmt_j(comp.energy_j), comp.method.describe())
-    table.add_row("[bold]total (marginal)[/bold]", f"[bold]{fmt_j(m.total_j)}[/bold]", "")
+        machine = "" if comp.machine_energy_j is None else fmt_j(comp.machine_energy_j)
+        _row(table, name, fmt_j(comp.energy_j), machine, comp.method.describe())
+    table.add_row("[bold]total (marginal)[/bold]", f"[bold]{fmt_j(m.total_j)}[/bold]", "", "")
+    if comparison is not None:
+        for name, comp in comparison.components.items():
+            _row(table, f"codecarbon {name}", fmt_j(comp.energy_j), "", comp.method.describe())
+        _row(table, "codecarbon total", fmt_j(comparison.total_j), "", "same command")
     console.print(table)
     obs: dict[str, Any] = m.observations
     console.print(
         f"duration {m.duration_s:.3f} s, CPU time {obs.get('cpu_time_s', 0):.3f} s "
         f"({obs.get('cpu_utilisation_cores', 0):.2f} cores), exit code {exit_code}"
     )
+    if m.flags:
+        console.print(
+            escape(
+                f"flags: {', '.join(m.flags)} (outside load "
+                f"{obs.get('outside_load_cores', 0):.2f} cores)"
+            )
+        )
     console.print(escape(f"emissions {fmt_g(factors.co2e_g(m.total_j))}; {grid_line(factors)}"))

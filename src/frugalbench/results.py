@@ -8,71 +8,97 @@ factors used (emissions are derived from energy and can be recomputed with other
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from frugalbench.config import RunConfig
 from frugalbench.errors import UserError
 from frugalbench.measure.base import Measurement, Method
 from frugalbench.measure.carbon import EmissionFactors
+from frugalbench.stats import Summary
 
 SCHEMA_VERSION = 1
 
 
-class Summary(BaseModel):
-    """Median with the range over repeats (intervals arrive with the uncertainty work)."""
+class Comparison(BaseModel):
+    """Another meter's figures for the same windows (e.g. CodeCarbon), kept beside ours."""
 
     model_config = ConfigDict(frozen=True)
 
-    median: float
-    min: float
-    max: float
-    n: int
+    energy_j: Summary
+    components_j: dict[str, Summary]
+    methods: dict[str, Method]
+    repeats: list[Measurement]
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Summary:
-        if not values:
-            raise ValueError("a summary needs at least one value")
+    def of(cls, measurements: Sequence[Measurement]) -> Comparison:
         return cls(
-            median=statistics.median(values), min=min(values), max=max(values), n=len(values)
+            energy_j=Summary.of([m.total_j for m in measurements]),
+            components_j=_component_summaries(measurements),
+            methods={c: comp.method for c, comp in measurements[0].components.items()},
+            repeats=list(measurements),
         )
 
-    def scaled(self, factor: float) -> Summary:
-        return Summary(
-            median=self.median * factor, min=self.min * factor, max=self.max * factor, n=self.n
-        )
+
+def _component_summaries(measurements: Sequence[Measurement]) -> dict[str, Summary]:
+    return {
+        c: Summary.of([m.components[c].energy_j for m in measurements])
+        for c in measurements[0].components
+    }
 
 
 class PhaseResult(BaseModel):
+    """One phase: every kept repeat, their summaries, and what was set aside and why."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
     n_inputs: int | None = None
     repeats: list[Measurement]
     energy_j: Summary
+    machine_energy_j: Summary | None = None
     duration_s: Summary
     components_j: dict[str, Summary]
     methods: dict[str, Method]
+    flags: tuple[str, ...] = ()
+    discarded: list[Measurement] = []
+    comparison: dict[str, Comparison] = {}
 
     @classmethod
     def from_measurements(
-        cls, name: str, measurements: Sequence[Measurement], n_inputs: int | None = None
+        cls,
+        name: str,
+        measurements: Sequence[Measurement],
+        n_inputs: int | None = None,
+        discarded: Sequence[Measurement] = (),
+        comparison: dict[str, Sequence[Measurement]] | None = None,
+        max_cv: float = 0.10,
     ) -> PhaseResult:
-        components = measurements[0].components
+        energy = Summary.of([m.total_j for m in measurements])
+        machine = [
+            [c.machine_energy_j for c in m.components.values() if c.machine_energy_j is not None]
+            for m in measurements
+        ]
+        flags = []
+        if energy.cv is not None and energy.cv > max_cv:
+            flags.append("unstable")
+        if any(m.contaminated for m in measurements):
+            flags.append("contaminated")
         return cls(
             name=name,
             n_inputs=n_inputs,
             repeats=list(measurements),
-            energy_j=Summary.of([m.total_j for m in measurements]),
+            energy_j=energy,
+            machine_energy_j=Summary.of([sum(v) for v in machine]) if all(machine) else None,
             duration_s=Summary.of([m.duration_s for m in measurements]),
-            components_j={
-                c: Summary.of([m.components[c].energy_j for m in measurements]) for c in components
-            },
-            methods={c: comp.method for c, comp in components.items()},
+            components_j=_component_summaries(measurements),
+            methods={c: comp.method for c, comp in measurements[0].components.items()},
+            flags=tuple(flags),
+            discarded=list(discarded),
+            comparison={k: Comparison.of(v) for k, v in (comparison or {}).items() if v},
         )
 
 
@@ -81,6 +107,9 @@ class PerThousand(BaseModel):
 
     energy_j: Summary
     duration_s: Summary
+    energy_j_at_reference_speed: float | None = Field(
+        None, description="median energy x speed index: comparable across days and machines"
+    )
 
 
 class Emissions(BaseModel):
@@ -117,6 +146,7 @@ class RunResult(BaseModel):
     emissions: Emissions | None = None
     environment: dict[str, Any]
     meter: dict[str, Any]
+    speed_index: dict[str, Any] | None = None
     notes: list[str] = []
 
     def with_factors(self, factors: EmissionFactors) -> RunResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,61 @@ def test_user_errors_before_any_model_runs(tmp_path: Path, small_csv: Path) -> N
     tiny.write_text("quote,label\na,0\nb,1\n")
     with pytest.raises(UserError, match="cannot make a stratified"):
         run(TASK, "majority", FAST, data=str(tiny))
+
+
+def test_result_carries_intervals_provenance_and_speed_index(small_csv: Path) -> None:
+    result = run(TASK, "majority", RunConfig(repeats=3, timeout_s=20), data=str(small_csv))
+    inference = result.phases["inference"]
+    assert inference.energy_j.n == 3
+    assert inference.energy_j.ci95_low is not None and inference.energy_j.cv is not None
+    assert inference.energy_j.interval_method == "95% Student t interval of the mean"
+    cpu = inference.methods["cpu"]
+    assert cpu.backend == "process" and cpu.source and "power_per_core_w" in cpu.parameters
+    assert "idle" in cpu.parameters  # what the model does with idle power is stated
+    assert result.meter["per_component"]["cpu"].startswith("process")
+    assert "rapl" in result.meter["unavailable"] or result.meter["backends"] != "process"
+    assert result.speed_index is not None and result.speed_index["speed_index"] > 0
+    assert result.per_1000_inputs is not None
+    assert result.per_1000_inputs.energy_j_at_reference_speed is not None
+    assert inference.repeats[0].observations["outside_load_cores"] >= 0
+
+
+def test_disturbed_repeats_are_rerun_and_flagged(small_csv: Path, user_model_dir: Any) -> None:
+    """A neighbour loads the machine during every pass: each is re-run, then kept, flagged."""
+    import subprocess
+    import sys
+
+    neighbour = subprocess.Popen(
+        [sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<30: pass"]
+    )
+    try:
+        config = RunConfig(repeats=2, max_reruns=1, timeout_s=20, speed_index=False)
+        result = run(
+            TASK, str(user_model_dir("Busy", {"seconds": 0.3})), config, data=str(small_csv)
+        )
+    finally:
+        neighbour.kill()
+        neighbour.wait()
+    inference = result.phases["inference"]
+    assert len(inference.repeats) == 2 and len(inference.discarded) == 1
+    assert "contaminated" in inference.flags
+    assert any("disturbed" in note for note in result.notes)
+
+
+def test_erratic_model_is_flagged_unstable(small_csv: Path, user_model_dir: Any) -> None:
+    config = RunConfig(repeats=3, timeout_s=20, max_cv=0.2, speed_index=False)
+    model = user_model_dir("Busy", {"seconds": 0.05, "erratic": True})
+    result = run(TASK, str(model), config, data=str(small_csv))
+    assert "unstable" in result.phases["inference"].flags
+    assert any("unstable" in note for note in result.notes)
+
+
+def test_codecarbon_side_by_side_in_one_result(small_csv: Path, user_model_dir: Any) -> None:
+    pytest.importorskip("codecarbon")
+    config = RunConfig(repeats=2, meter="codecarbon", timeout_s=30, speed_index=False)
+    result = run(TASK, str(user_model_dir("Busy", {"seconds": 0.4})), config, data=str(small_csv))
+    inference = result.phases["inference"]
+    assert "codecarbon" in inference.comparison
+    theirs = inference.comparison["codecarbon"]
+    assert theirs.energy_j.n == 2 and theirs.energy_j.median > 0
+    assert inference.energy_j.median > 0

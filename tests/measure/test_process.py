@@ -10,7 +10,8 @@ import pytest
 from frugalbench.errors import UserError
 from frugalbench.measure import Meter
 from frugalbench.measure.cpu_power import CpuPower
-from frugalbench.measure.process import ProcessMeter, _time_weighted_mean
+from frugalbench.measure.meter import time_weighted_mean as _time_weighted_mean
+from frugalbench.measure.process import ProcessMeter
 
 POWER = CpuPower(power_per_core_w=10.0, cpu_model="test", source="test")
 BUSY = "import time\nt=time.perf_counter()\nwhile time.perf_counter()-t<{s}: pass"

@@ -21,7 +21,9 @@ from typing import Any
 from frugalbench.config import RunConfig
 from frugalbench.errors import UserError, WorkerFailed
 from frugalbench.harness.client import WORKER_ENV, WorkerClient
-from frugalbench.measure.base import Measurement, Meter
+from frugalbench.measure.backends import MeterPlan
+from frugalbench.measure.base import Measurement
+from frugalbench.measure.reference import measure_speed_index
 from frugalbench.results import (
     Failure,
     PerThousand,
@@ -42,33 +44,65 @@ class TrainOutcome:
     directory: Path
     manifest: dict[str, Any]
     measurement: Measurement
+    window: Window
 
 
-def make_meter(config: RunConfig, pid: int) -> Meter:
-    from frugalbench.measure import get_meter_class
-    from frugalbench.measure.process import ProcessMeter
+def make_meter(config: RunConfig, pid: int) -> MeterPlan:
+    """The meter for the worker's process tree, per the config (idle baseline included)."""
+    from frugalbench.measure.backends import build_meter
+    from frugalbench.measure.contention import ContentionPolicy
 
-    cls = get_meter_class(config.meter)
-    availability = cls.is_available()
-    if not availability:
-        raise UserError(f"meter {config.meter!r} is unavailable here: {availability.reason}")
-    if cls is ProcessMeter:
-        return ProcessMeter(pid=pid)
-    raise UserError(f"meter {config.meter!r} cannot measure a worker process yet")
+    return build_meter(
+        config.meter,
+        pid=pid,
+        idle_s=config.idle_s,
+        idle_max_age_s=config.idle_max_age_s,
+        contention=ContentionPolicy(max_outside_load_cores=config.max_outside_load_cores),
+    )
 
 
-def _measured(meter: Meter, key: str, call: Callable[[], Any]) -> tuple[Any, Measurement]:
-    meter.begin_window(key)
+@dataclass(frozen=True)
+class Window:
+    value: Any
+    measurement: Measurement
+    comparison: Measurement | None
+
+
+def _measured(plan: MeterPlan, key: str, call: Callable[[], Any]) -> Window:
+    """One window on the primary meter, nested inside the comparison meter's (whose start-up,
+    1.5 s for CodeCarbon, then stays outside our figure)."""
+    if plan.comparison is not None:
+        plan.comparison.begin_window(key)
+    plan.meter.begin_window(key)
     try:
         value = call()
     finally:
-        measurement = meter.end_window(key)
-    return value, measurement
+        measurement = plan.meter.end_window(key)
+        comparison = plan.comparison.end_window(key) if plan.comparison is not None else None
+    return Window(value, measurement, comparison)
+
+
+def _phase(
+    name: str,
+    windows: list[Window],
+    config: RunConfig,
+    n_inputs: int | None = None,
+    discarded: list[Window] | None = None,
+) -> PhaseResult:
+    compared = [w.comparison for w in windows if w.comparison is not None]
+    return PhaseResult.from_measurements(
+        name,
+        [w.measurement for w in windows],
+        n_inputs,
+        discarded=[w.measurement for w in discarded or []],
+        comparison={"codecarbon": compared} if compared else None,
+        max_cv=config.max_cv,
+    )
 
 
 def train_in_worker(
     worker: WorkerClient,
-    meter: Meter,
+    plan: MeterPlan,
     model_name: str,
     params: dict[str, Any],
     data: Dataset,
@@ -84,9 +118,8 @@ def train_in_worker(
         "labels": list(data.labels),
         "out": str(out),
     }
-    manifest_dict, measurement = _measured(
-        meter, "train", lambda: worker.call("train", "train", payload)
-    )
+    window = _measured(plan, "train", lambda: worker.call("train", "train", payload))
+    manifest_dict, measurement = window.value, window.measurement
     training = {
         "data": data.describe(),
         "energy_j": measurement.total_j,
@@ -95,7 +128,7 @@ def train_in_worker(
     }
     manifest = Manifest.model_validate({**manifest_dict, "training": training})
     write_manifest(out, manifest)
-    return TrainOutcome(out, manifest.model_dump(), measurement)
+    return TrainOutcome(out, manifest.model_dump(), measurement, window)
 
 
 def train(
@@ -117,8 +150,8 @@ def train(
     train_set = _split(dataset, config)[0] if data is None else dataset
     progress("train", 0, 1)
     with WorkerClient(config.timeout_s) as worker:
-        meter = make_meter(config, worker.pid)
-        outcome = train_in_worker(worker, meter, model_name, params or {}, train_set, out)
+        plan = make_meter(config, worker.pid)
+        outcome = train_in_worker(worker, plan, model_name, params or {}, train_set, out)
     progress("train", 1, 1)
     return outcome
 
@@ -200,16 +233,15 @@ def run(
         step += 1
         progress(phase, step, n_steps)
 
+    speed = measure_speed_index() if config.speed_index else None
     with ExitStack() as stack:
         worker = stack.enter_context(WorkerClient(config.timeout_s))
-        meter = make_meter(config, worker.pid)
+        plan = make_meter(config, worker.pid)
         try:
             if train_set is not None:
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-")))
-                outcome = train_in_worker(worker, meter, model, {}, train_set, tmp)
-                phases["train"] = PhaseResult.from_measurements(
-                    "train", [outcome.measurement], len(train_set)
-                )
+                outcome = train_in_worker(worker, plan, model, {}, train_set, tmp)
+                phases["train"] = _phase("train", [outcome.window], config, len(train_set))
                 model_dir = tmp
                 model_info.update(
                     params=outcome.manifest["params"],
@@ -219,43 +251,49 @@ def run(
                 advance("train")
             assert model_dir is not None
             model_info["size_bytes"] = directory_size_bytes(model_dir)
-            _, m = _measured(meter, "load", lambda: worker.call("load", "load", str(model_dir)))
-            phases["load"] = PhaseResult.from_measurements("load", [m])
+            w = _measured(plan, "load", lambda: worker.call("load", "load", str(model_dir)))
+            phases["load"] = _phase("load", [w], config)
             advance("load")
             worker.call("stage", "stage", list(eval_set.inputs))
             n_warm = min(config.warmup_inputs, len(eval_set))
-            _, m = _measured(meter, "warmup", lambda: worker.call("warmup", "predict", n_warm))
-            phases["warmup"] = PhaseResult.from_measurements("warmup", [m], n_warm)
+            w = _measured(plan, "warmup", lambda: worker.call("warmup", "predict", n_warm))
+            phases["warmup"] = _phase("warmup", [w], config, n_warm)
             advance("warmup")
-            runs: list[Measurement] = []
-            for i in range(config.repeats):
-                out, m = _measured(
-                    meter, f"inference[{i}]", lambda: worker.call("inference", "predict", None)
+            kept, discarded = _inference_repeats(plan, worker, config, eval_set, task, advance)
+            predictions = kept[0].value
+            if any(w.value != predictions for w in kept + discarded):
+                notes.append(
+                    "predictions differ between repeats: the model is not "
+                    "deterministic; scores use the first repeat"
                 )
-                _check_predictions(out, len(eval_set), task)
-                if predictions is None:
-                    predictions = out
-                elif out != predictions:
-                    notes.append(
-                        "predictions differ between repeats: the model is not "
-                        "deterministic; scores use the first repeat"
-                    )
-                runs.append(m)
-                advance("inference")
-            phases["inference"] = PhaseResult.from_measurements("inference", runs, len(eval_set))
+            if any(w.measurement.contaminated for w in kept):
+                notes.append(
+                    f"inference stayed disturbed after {config.max_reruns} re-runs "
+                    "(outside load or steal): figures are flagged 'contaminated'"
+                )
+            phases["inference"] = _phase("inference", kept, config, len(eval_set), discarded)
         except WorkerFailed as exc:
             failure = Failure(phase=exc.phase, reason=exc.reason)
 
     per_1000 = None
     if "inference" in phases:
         inf = phases["inference"]
+        scale = 1000 / len(eval_set)
         per_1000 = PerThousand(
-            energy_j=inf.energy_j.scaled(1000 / len(eval_set)),
-            duration_s=inf.duration_s.scaled(1000 / len(eval_set)),
+            energy_j=inf.energy_j.scaled(scale),
+            duration_s=inf.duration_s.scaled(scale),
+            energy_j_at_reference_speed=(
+                inf.energy_j.median * scale * speed.speed_index if speed else None
+            ),
         )
     flags = sorted({f for p in phases.values() for meth in p.methods.values() for f in meth.flags})
     if flags:
-        notes.append(f"energy is estimated; flags: {', '.join(flags)} (see README)")
+        notes.append(f"method flags: {', '.join(flags)} (see README)")
+    unstable = [name for name, p in phases.items() if "unstable" in p.flags]
+    if unstable:
+        notes.append(
+            f"unstable: the CV of repeats exceeds {config.max_cv:.0%} in {', '.join(unstable)}"
+        )
     result = RunResult(
         run_id=uuid.uuid4().hex,
         created_at=datetime.now(UTC).isoformat(),
@@ -272,11 +310,50 @@ def run(
         scores=task.score(eval_set.labels, predictions) if predictions and not failure else None,
         phases=phases,
         per_1000_inputs=per_1000,
-        environment={**capture_environment(), "worker_thread_settings": WORKER_ENV},
-        meter={"name": config.meter},
+        environment={
+            **capture_environment(),
+            "worker_thread_settings": WORKER_ENV,
+            "gpus": plan.gpus,
+        },
+        meter={**plan.describe(), "unavailable": unavailable_backends()},
+        speed_index=speed.as_dict() if speed else None,
         notes=notes,
     )
     return result.with_factors(factors)
+
+
+def _inference_repeats(
+    plan: MeterPlan,
+    worker: WorkerClient,
+    config: RunConfig,
+    eval_set: Dataset,
+    task: Task,
+    advance: Callable[[str], None],
+) -> tuple[list[Window], list[Window]]:
+    """``config.repeats`` undisturbed passes, re-running disturbed ones up to ``max_reruns``
+    times; disturbed passes are kept aside in the result, used only if nothing better came."""
+    kept: list[Window] = []
+    discarded: list[Window] = []
+    attempt = 0
+    while len(kept) < config.repeats and attempt < config.repeats + config.max_reruns:
+        w = _measured(
+            plan, f"inference[{attempt}]", lambda: worker.call("inference", "predict", None)
+        )
+        attempt += 1
+        _check_predictions(w.value, len(eval_set), task)
+        (discarded if w.measurement.contaminated else kept).append(w)
+        advance("inference")
+    missing = config.repeats - len(kept)
+    if missing > 0:
+        kept += discarded[:missing]
+        discarded = discarded[missing:]
+    return kept, discarded
+
+
+def unavailable_backends() -> dict[str, str]:
+    from frugalbench.measure.backends import backend_report
+
+    return {b.name: a.reason for b, a in backend_report() if not a}
 
 
 def _check_predictions(out: Any, n_inputs: int, task: Task) -> None:

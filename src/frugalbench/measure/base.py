@@ -39,10 +39,17 @@ class Method(BaseModel):
 
 
 class ComponentEnergy(BaseModel):
+    """Joules charged to the measured tree, and, for counters, the machine's joules beside them."""
+
     model_config = ConfigDict(frozen=True)
 
-    energy_j: float
+    energy_j: float = Field(description="attributed to the measured process tree (marginal)")
     method: Method
+    machine_energy_j: float | None = Field(
+        None, description="the whole package/device over the window, before attribution"
+    )
+    idle_energy_j: float | None = Field(None, description="idle baseline subtracted")
+    share: float | None = Field(None, description="share of the active energy attributed")
 
 
 class Measurement(BaseModel):
@@ -58,6 +65,13 @@ class Measurement(BaseModel):
         default_factory=dict,
         description="raw readings behind the estimate, e.g. cpu_time_s, mean_rss_bytes",
     )
+    flags: tuple[str, ...] = Field(
+        (), description="what may have disturbed the window: outside_load, cpu_steal, ..."
+    )
+
+    @property
+    def contaminated(self) -> bool:
+        return bool(self.flags)
 
     @property
     def total_j(self) -> float:

@@ -48,6 +48,7 @@ class TreeSample:
     n_processes: int
     n_threads: int
     root_alive: bool
+    pids: frozenset[int] = frozenset()
 
 
 class ProcessTree:
@@ -80,6 +81,7 @@ class ProcessTree:
             return sample
         cpu = (own if self.include_root else 0.0) + reaped
         n_processes = 1 if self.include_root else 0
+        pids = {self.pid} if self.include_root else set()
         for child in children:
             try:
                 with child.oneshot():
@@ -90,9 +92,10 @@ class ProcessTree:
                     rss += child.memory_info().rss
                     threads += child.num_threads()
                     n_processes += 1
+                    pids.add(child.pid)
             except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                 continue  # exited while we looked: its time moves to its parent's reaped total
-        sample = TreeSample(now, cpu, rss, n_processes, threads, root_alive=True)
+        sample = TreeSample(now, cpu, rss, n_processes, threads, True, frozenset(pids))
         self._last = sample
         return sample
 
