@@ -171,3 +171,34 @@ def _measure_with(tmp_path: Path, options: tuple[str, ...], *command: str) -> di
     assert proc.returncode == 0, proc.stderr
     data: dict[str, Any] = json.loads(out.read_text())
     return data
+
+
+def test_bench_prints_the_table_and_writes_json_and_plot(tmp_path: Path, small_csv: Path) -> None:
+    out = tmp_path / "bench"
+    env_cache = {"FRUGALBENCH_MODEL_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "frugalbench.cli",
+            "bench",
+            "climate-disinfo",
+            "--data",
+            str(small_csv),
+            "--models",
+            "majority",
+            "--models",
+            "tfidf-linear",
+            "--repeats",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200", **env_cache},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Pareto front" in proc.stdout and "tfidf-linear" in proc.stdout
+    assert (out / "results.json").exists() and (out / "pareto.png").exists()

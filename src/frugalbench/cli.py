@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, WorkerFailed
 
 app = typer.Typer(
     name="frugalbench",
@@ -219,6 +219,84 @@ def run_cmd(
         raise typer.Exit(1)
 
 
+DEFAULT_LADDER = {
+    "climate-disinfo": [
+        "random",
+        "majority",
+        "tfidf-linear",
+        "ngram-linear",
+        "static-minilm-linear",
+        "minilm-linear",
+        "minilm-finetuned",
+        "cascade",
+    ],
+}
+
+
+@app.command("bench")
+def bench_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    data: Annotated[
+        str | None,
+        typer.Option(help="data file (split 80/20 like the bundled data); default: bundled data"),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models", help="models to run (repeat the option); default: the task's ladder"
+        ),
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    country: Country = None,
+    pue: Pue = None,
+    meter: MeterOpt = "auto",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder for results.json and pareto.png; default: runs/bench-<task>-<time>"
+        ),
+    ] = None,
+    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 3600.0,
+) -> None:
+    """Run a model ladder: one table, the Pareto front marked, results JSON and a plot."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.bench import bench, write_outputs
+    from frugalbench.measure.carbon import emission_factors
+    from frugalbench.models.registry import models as registry
+    from frugalbench.render import print_bench
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    emission_factors(country, pue)
+    names = (
+        models
+        or DEFAULT_LADDER.get(task)
+        or [n for n in registry.names() if registry.get(n).task == task]
+    )
+    for name in names:
+        if registry.get(name).task not in ("", task):
+            raise UserError(f"model {name!r} is for task {registry.get(name).task!r}, not {task!r}")
+    config = RunConfig(repeats=repeats, country=country, pue=pue, meter=meter, timeout_s=timeout_s)
+    with _progress() as progress:
+        bar = progress.add_task(f"bench {task}", total=len(names))
+        done: list[str] = []
+
+        def on_model(model: str, what: str) -> None:
+            if done and done[-1] != model:
+                progress.advance(bar)
+            done.append(model)
+            progress.update(bar, description=f"bench {task}: {model} ({what})")
+
+        rows = bench(task_obj, names, data, config, progress=on_model)
+        progress.advance(bar)
+    folder = out or Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs")) / (
+        f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    )
+    results, plot = write_outputs(rows, folder)
+    print_bench(console, rows)
+    console.print(f"results: {results}\nplot: {plot}")
+
+
 def _default_result_path(task: str, model: str) -> Path:
     runs = Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs"))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -298,6 +376,9 @@ def main() -> None:
     except UserError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except WorkerFailed as exc:
+        err.print(f"[bold red]failed:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

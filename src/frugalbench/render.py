@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +13,9 @@ from frugalbench.measure.base import Measurement
 from frugalbench.measure.carbon import EmissionFactors
 from frugalbench.results import RunResult
 from frugalbench.stats import Summary
+
+if TYPE_CHECKING:
+    from frugalbench.harness.bench import BenchRow
 
 
 def fmt_j(value: float) -> str:
@@ -140,6 +144,72 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else ""),
         )
     console.print(phases)
+
+
+def print_bench(console: Console, rows: Sequence[BenchRow]) -> None:
+    table = Table(
+        title="bench: * = on the accuracy-versus-energy Pareto front", title_justify="left"
+    )
+    for col in (
+        "",
+        "model",
+        "accuracy",
+        "macro-F1",
+        "inference / 1,000 (95% CI)",
+        "training",
+        "size",
+        "params",
+        "notes",
+    ):
+        table.add_column(col, justify="left" if col in ("", "model", "notes") else "right")
+    for row in rows:
+        r = row.result
+        per = r.per_1000_inputs
+        training = (r.model.get("training") or {}).get("energy_j")
+        notes = []
+        if r.status != "ok" and r.failure:
+            notes.append(f"FAILED in {r.failure.phase}: {r.failure.reason}")
+        stats = r.model.get("inference_stats") or {}
+        if "escalation_rate" in stats:
+            notes.append(f"escalation {stats['escalation_rate']:.0%}")
+        inference = r.phases.get("inference")
+        if inference and inference.flags:
+            notes.append(" ".join(inference.flags))
+        if row.cached:
+            notes.append("cached model")
+        _row(
+            table,
+            "*" if row.pareto else "",
+            row.model,
+            f"{r.scores['accuracy']:.4f}" if r.scores else "",
+            f"{r.scores['macro_f1']:.4f}" if r.scores else "",
+            fmt_summary_j(per.energy_j) if per else "",
+            fmt_j(training) if training is not None else "",
+            _fmt_bytes(r.model.get("size_bytes")),
+            _fmt_count(r.model.get("n_parameters")),
+            "; ".join(notes),
+        )
+    console.print(table)
+
+
+def _fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return ""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.3g} {unit}"
+        n = n / 1000  # type: ignore[assignment]
+    return f"{n:.3g} TB"
+
+
+def _fmt_count(n: int | None) -> str:
+    if n is None:
+        return ""
+    if n >= 1e6:
+        return f"{n / 1e6:.3g}M"
+    if n >= 1e3:
+        return f"{n / 1e3:.3g}k"
+    return str(n)
 
 
 def print_measurement(

@@ -17,10 +17,25 @@ INPUTS = [q for q, _ in QUOTES] * 3
 LABELS = [lab for _, lab in QUOTES] * 3
 
 
+# Small settings so that every model runs the contract in seconds; the real ladder is benchmarked.
+FAST_PARAMS: dict[str, dict[str, object]] = {
+    "minilm-finetuned": {"epochs": 1, "max_length": 32, "batch_size": 8},
+    "minilm-linear": {"max_length": 32},
+    "cascade": {
+        "cheap": "tfidf-linear",
+        "expensive": "ngram-linear",
+        "validation_size": 0.34,
+        "cheap_params": {"min_df": 1},
+        "expensive_params": {"min_df": 1},
+    },
+    "ngram-linear": {"min_df": 1},
+}
+
+
 @pytest.mark.parametrize("name", models.names())
 def test_model_contract(name: str, tmp_path: Path) -> None:
     cls = models.get(name)
-    model = cls()
+    model = cls(**FAST_PARAMS.get(name, {}))
     assert cls.task in get_task(cls.task).name
     params = model.get_params()
     assert cls(**params).get_params() == params  # the constructor only stores parameters

@@ -139,15 +139,18 @@ def train(
     config: RunConfig | None = None,
     params: dict[str, Any] | None = None,
     progress: Progress = _no_progress,
+    holdout: bool | None = None,
 ) -> TrainOutcome:
-    """``frugalbench train``: the bundled training split by default, a whole file if given."""
+    """``frugalbench train``: the bundled training split by default, a whole file if given;
+    ``holdout=True`` trains on the training split of a given file too (what ``bench`` does)."""
     from frugalbench.models.registry import models
 
     config = config or RunConfig()
     cls = models.get(model_name)
     _check_model_task(cls.task, task)
     dataset = task.load(data)
-    train_set = _split(dataset, config)[0] if data is None else dataset
+    split = data is None if holdout is None else holdout
+    train_set = holdout_split(dataset, config)[0] if split else dataset
     progress("train", 0, 1)
     with WorkerClient(config.timeout_s) as worker:
         plan = make_meter(config, worker.pid)
@@ -156,7 +159,7 @@ def train(
     return outcome
 
 
-def _split(dataset: Dataset, config: RunConfig) -> tuple[Dataset, Dataset]:
+def holdout_split(dataset: Dataset, config: RunConfig) -> tuple[Dataset, Dataset]:
     from frugalbench.tasks import stratified_split
 
     try:
@@ -180,6 +183,8 @@ def run(
     config: RunConfig | None = None,
     data: str | None = None,
     progress: Progress = _no_progress,
+    holdout: bool | None = None,
+    keep_model_dir: Path | None = None,
 ) -> RunResult:
     """Evaluate ``model`` (a registered name, trained first, or a model directory) on ``task``.
 
@@ -199,7 +204,7 @@ def run(
     if model in models:
         cls = models.get(model)
         _check_model_task(cls.task, task)
-        train_set, eval_set = _split(dataset, config)
+        train_set, eval_set = holdout_split(dataset, config)
         model_info: dict[str, Any] = {"reference": model, "trained_by_harness": True}
     else:
         model_dir = Path(model)
@@ -211,7 +216,8 @@ def run(
         manifest = read_manifest(model_dir)
         _check_model_task(manifest.task, task)
         train_set = None
-        eval_set = _split(dataset, config)[1] if data is None else dataset
+        split = data is None if holdout is None else holdout
+        eval_set = holdout_split(dataset, config)[1] if split else dataset
         model_info = {
             "reference": manifest.model,
             "params": manifest.params,
@@ -239,7 +245,9 @@ def run(
         plan = make_meter(config, worker.pid)
         try:
             if train_set is not None:
-                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-")))
+                tmp = keep_model_dir or Path(
+                    stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-"))
+                )
                 outcome = train_in_worker(worker, plan, model, {}, train_set, tmp)
                 phases["train"] = _phase("train", [outcome.window], config, len(train_set))
                 model_dir = tmp
@@ -272,6 +280,9 @@ def run(
                     "(outside load or steal): figures are flagged 'contaminated'"
                 )
             phases["inference"] = _phase("inference", kept, config, len(eval_set), discarded)
+            stats = worker.call("stats", "stats")
+            if stats:
+                model_info["inference_stats"] = stats
         except WorkerFailed as exc:
             failure = Failure(phase=exc.phase, reason=exc.reason)
 

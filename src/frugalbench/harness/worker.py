@@ -48,6 +48,8 @@ def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
     if op == "predict":
         inputs = state["inputs"] if payload is None else state["inputs"][:payload]
         return list(state["model"].predict(inputs))
+    if op == "stats":
+        return dict(state["model"].inference_stats())
     if op == "crash-for-test":  # lets tests kill a worker at a known point
         import os
 

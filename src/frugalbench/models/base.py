@@ -41,6 +41,19 @@ class Model(ABC):
     def fitted_state(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
 
+    def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
+        """Predictions and a confidence per input (higher = surer), for cascades.
+
+        Models that can say how sure they are override this; the others cannot be a cascade's
+        first stage.
+        """
+        raise NotImplementedError(f"{type(self).__name__} gives no confidence")
+
+    def inference_stats(self) -> dict[str, float]:
+        """Figures about the last ``predict`` that the result should carry (e.g. a cascade's
+        escalation rate); read by the harness outside the measured window."""
+        return {}
+
     def n_parameters(self) -> int | None:
         """Learned numbers in the model, when the model can count them."""
         return None

@@ -11,5 +11,10 @@ models: Registry[type[Model]] = Registry(
         "frugalbench.models.random_baseline",
         "frugalbench.models.majority",
         "frugalbench.models.tfidf_linear",
+        "frugalbench.models.ngram_linear",
+        "frugalbench.models.static_minilm_linear",
+        "frugalbench.models.minilm_linear",
+        "frugalbench.models.minilm_finetuned",
+        "frugalbench.models.cascade",
     ),
 )

@@ -51,6 +51,11 @@ class TfidfLinearModel(Model):
     def predict(self, inputs: Sequence[str]) -> list[str]:
         return [str(p) for p in self.pipeline_.predict(list(inputs))]
 
+    def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
+        proba = self.pipeline_.predict_proba(list(inputs))
+        classes = self.pipeline_.classes_
+        return [str(classes[i]) for i in proba.argmax(1)], proba.max(1)
+
     def n_parameters(self) -> int:
         clf = self.pipeline_[-1]
         return int(clf.coef_.size + clf.intercept_.size)

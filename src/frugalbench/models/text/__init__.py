@@ -1,0 +1,1 @@
+"""Text-model building blocks: the bundled MiniLM encoder, its ONNX export, ONNX inference."""

