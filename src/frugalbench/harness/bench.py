@@ -142,7 +142,7 @@ def plot_front(rows: Sequence[BenchRow], path: Path) -> None:
 
     ok = [r for r in rows if r.accuracy is not None and r.energy_per_1000_j]
     fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=120)
-    for r in ok:
+    for i, r in enumerate(sorted(ok, key=lambda r: r.energy_per_1000_j or 0)):
         assert r.energy_per_1000_j is not None and r.accuracy is not None
         per = r.result.per_1000_inputs
         assert per is not None
@@ -160,7 +160,7 @@ def plot_front(rows: Sequence[BenchRow], path: Path) -> None:
             r.model,
             (r.energy_per_1000_j, r.accuracy),
             textcoords="offset points",
-            xytext=(6, 4),
+            xytext=(6, 5 if i % 2 == 0 else -12),  # alternate sides: close points stay legible
             fontsize=8,
         )
     front = sorted((r.energy_per_1000_j or 0, r.accuracy or 0) for r in ok if r.pareto)

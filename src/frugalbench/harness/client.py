@@ -14,6 +14,8 @@ from frugalbench.errors import WorkerFailed
 # Threads in BLAS/OpenMP pools that spin while waiting burn CPU time that is not work; the worker
 # is told to wait passively so that its CPU time follows its work.
 WORKER_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "0", "KMP_BLOCKTIME": "0"}
+# Libraries' own progress bars (tqdm) would draw over the harness's progress display.
+QUIET_ENV = {"TQDM_DISABLE": "1", "TRANSFORMERS_VERBOSITY": "error"}
 
 
 @contextmanager
@@ -47,7 +49,7 @@ class WorkerClient:
 
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        with _environment(WORKER_ENV):
+        with _environment({**WORKER_ENV, **QUIET_ENV}):
             self._process = ctx.Process(
                 target=worker_main, args=(child,), daemon=True, name="frugalbench-worker"
             )

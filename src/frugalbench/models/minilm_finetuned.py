@@ -87,7 +87,7 @@ class MiniLMFinetunedModel(Model):
                 optimiser.step()
                 schedule.step()
                 optimiser.zero_grad()
-                total += float(loss) * len(batch)
+                total += float(loss.detach()) * len(batch)
             print(
                 f"minilm-finetuned: epoch {epoch + 1}/{self.epochs}, loss {total / len(texts):.4f}",
                 file=sys.stderr,
