@@ -31,6 +31,15 @@ def test_choose_threshold_from_first_principles() -> None:
     assert info["escalation_rate"] == 0.0 and loose == 0.2
 
 
+def test_threshold_follows_a_cascade_that_beats_both_models() -> None:
+    confidence = np.array([0.9, 0.8, 0.4, 0.3])
+    cheap_ok = np.array([True, True, False, False])  # 0.5 alone
+    expensive_ok = np.array([False, False, True, True])  # 0.5 alone
+    threshold, info = choose_threshold(confidence, cheap_ok, expensive_ok, tolerance=0.0)
+    assert threshold == 0.8 and info["accuracy"] == 1.0 and info["best_accuracy"] == 1.0
+    assert info["escalation_rate"] == 0.5
+
+
 class Stage(Model):
     """A stub stage that counts how many inputs it is asked about."""
 
