@@ -14,10 +14,11 @@ from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.registry import models
+from frugalbench.models.text.minilm import OnnxNetMixin
 
 
 @models.register("minilm-finetuned")
-class MiniLMFinetunedModel(Model):
+class MiniLMFinetunedModel(OnnxNetMixin, Model):
     name = "minilm-finetuned"
     task = "climate-disinfo"
     description = "MiniLM-L6 fine-tuned on the CPU (PyTorch), inference with ONNX Runtime"
@@ -96,13 +97,6 @@ class MiniLMFinetunedModel(Model):
         self.onnx_ = export_onnx(net, self.quantize)
         self.tokenizer_ = tokenizer_json()
         return self
-
-    def _net(self) -> Any:
-        from frugalbench.models.text.minilm import OnnxTextNet
-
-        if getattr(self, "_net_cache", None) is None:
-            self._net_cache = OnnxTextNet(self.onnx_, self.tokenizer_, self.max_length)
-        return self._net_cache
 
     def _proba(self, inputs: Sequence[str]) -> Any:
         import numpy as np

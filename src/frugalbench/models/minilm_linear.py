@@ -14,10 +14,11 @@ from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.registry import models
+from frugalbench.models.text.minilm import OnnxNetMixin
 
 
 @models.register("minilm-linear")
-class MiniLMLinearModel(Model):
+class MiniLMLinearModel(OnnxNetMixin, Model):
     name = "minilm-linear"
     task = "climate-disinfo"
     description = "MiniLM-L6 embeddings (ONNX Runtime, int8) + class-balanced logistic regression"
@@ -44,13 +45,6 @@ class MiniLMLinearModel(Model):
         self.head_ = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000)
         self.head_.fit(embeddings, list(labels))
         return self
-
-    def _net(self) -> Any:
-        from frugalbench.models.text.minilm import OnnxTextNet
-
-        if getattr(self, "_net_cache", None) is None:
-            self._net_cache = OnnxTextNet(self.onnx_, self.tokenizer_, self.max_length)
-        return self._net_cache
 
     def predict(self, inputs: Sequence[str]) -> list[str]:
         return [str(p) for p in self.head_.predict(self._net()(list(inputs)))]

@@ -8,14 +8,14 @@ a second of one core.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
-from frugalbench.models.base import Model
 from frugalbench.models.registry import models
+from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
 @models.register("ngram-linear")
-class NgramLinearModel(Model):
+class NgramLinearModel(LinearPipelineModel):
     name = "ngram-linear"
     task = "climate-disinfo"
     description = "TF-IDF word 1-2-grams + char 2-5-grams + class-balanced linear SVM"
@@ -43,13 +43,6 @@ class NgramLinearModel(Model):
             LinearSVC(C=self.c, class_weight="balanced"),
         )
 
-    def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self:
-        self.pipeline_ = self._build().fit(list(inputs), list(labels))
-        return self
-
-    def predict(self, inputs: Sequence[str]) -> list[str]:
-        return [str(p) for p in self.pipeline_.predict(list(inputs))]
-
     def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
         """The SVM's margin between its two best classes stands for its confidence."""
         import numpy as np
@@ -58,7 +51,3 @@ class NgramLinearModel(Model):
         top2 = np.sort(scores, axis=1)[:, -2:]
         classes = self.pipeline_.classes_
         return [str(classes[i]) for i in scores.argmax(1)], top2[:, 1] - top2[:, 0]
-
-    def n_parameters(self) -> int:
-        clf = self.pipeline_[-1]
-        return int(clf.coef_.size + clf.intercept_.size)

@@ -8,14 +8,14 @@ bundled split (balanced classes: +1.3 points over unweighted; see the README).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
-from frugalbench.models.base import Model
 from frugalbench.models.registry import models
+from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
 @models.register("tfidf-linear")
-class TfidfLinearModel(Model):
+class TfidfLinearModel(LinearPipelineModel):
     name = "tfidf-linear"
     task = "climate-disinfo"
     description = "TF-IDF word 1-2-grams + class-balanced logistic regression (scikit-learn)"
@@ -44,18 +44,7 @@ class TfidfLinearModel(Model):
             LogisticRegression(C=self.c, class_weight=self.class_weight, max_iter=self.max_iter),
         )
 
-    def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self:
-        self.pipeline_ = self._build().fit(list(inputs), list(labels))
-        return self
-
-    def predict(self, inputs: Sequence[str]) -> list[str]:
-        return [str(p) for p in self.pipeline_.predict(list(inputs))]
-
     def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
         proba = self.pipeline_.predict_proba(list(inputs))
         classes = self.pipeline_.classes_
         return [str(classes[i]) for i in proba.argmax(1)], proba.max(1)
-
-    def n_parameters(self) -> int:
-        clf = self.pipeline_[-1]
-        return int(clf.coef_.size + clf.intercept_.size)

@@ -115,6 +115,22 @@ def tokenizer_json() -> str:
     return (minilm_path() / "tokenizer.json").read_text()
 
 
+class OnnxNetMixin:
+    """For models whose fitted state is an ONNX network (``onnx_``) and its tokenizer
+    (``tokenizer_``): the inference session is built once, on first use."""
+
+    onnx_: bytes
+    tokenizer_: str
+    max_length: int
+
+    def _net(self) -> OnnxTextNet:
+        net: OnnxTextNet | None = getattr(self, "_net_cache", None)
+        if net is None:
+            net = OnnxTextNet(self.onnx_, self.tokenizer_, self.max_length)
+            self._net_cache = net
+        return net
+
+
 class OnnxTextNet:
     """ONNX Runtime inference over texts: tokenizers for the input, numpy for the output."""
 
