@@ -132,3 +132,24 @@ def test_minilm_linear_learns_its_training_data(minilm_dir: Path) -> None:
 
     model = load_model(minilm_dir)
     assert sum(p == t for p, t in zip(model.predict(INPUTS), LABELS, strict=True)) >= 20
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("ngram-linear", {"min_df": 1}),
+        ("minilm-finetuned", {"epochs": 1, "max_length": 32, "batch_size": 8}),
+    ],
+)
+def test_training_is_reproducible_from_the_seed(name: str, params: dict[str, Any]) -> None:
+    if name.startswith("minilm"):
+        pytest.importorskip("torch")
+    from frugalbench.models.registry import models
+
+    def outputs() -> Any:
+        model = models.get(name)(**params).fit(INPUTS, LABELS)
+        return model.predict_with_confidence(INPUTS)
+
+    (first_labels, first_conf), (again_labels, again_conf) = outputs(), outputs()
+    assert first_labels == again_labels
+    assert np.allclose(first_conf, again_conf, atol=1e-6)

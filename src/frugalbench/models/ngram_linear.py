@@ -20,8 +20,9 @@ class NgramLinearModel(LinearPipelineModel):
     task = "climate-disinfo"
     description = "TF-IDF word 1-2-grams + char 2-5-grams + class-balanced linear SVM"
 
-    def __init__(self, c: float = 0.1, char_max: int = 5, min_df: int = 2) -> None:
+    def __init__(self, c: float = 0.1, char_max: int = 5, min_df: int = 2, seed: int = 0) -> None:
         self.c = c
+        self.seed = seed
         self.char_max = char_max
         self.min_df = min_df
 
@@ -40,7 +41,7 @@ class NgramLinearModel(LinearPipelineModel):
                     sublinear_tf=True,
                 ),
             ),
-            LinearSVC(C=self.c, class_weight="balanced"),
+            LinearSVC(C=self.c, class_weight="balanced", random_state=self.seed),
         )
 
     def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
