@@ -227,6 +227,7 @@ DEFAULT_LADDER = {
         "ngram-linear",
         "static-minilm-linear",
         "minilm-linear",
+        "minilm-tfidf-linear",
         "minilm-finetuned",
         "cascade",
     ],

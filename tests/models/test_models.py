@@ -21,6 +21,7 @@ LABELS = [lab for _, lab in QUOTES] * 3
 FAST_PARAMS: dict[str, dict[str, object]] = {
     "minilm-finetuned": {"epochs": 1, "max_length": 32, "batch_size": 8},
     "minilm-linear": {"max_length": 32},
+    "minilm-tfidf-linear": {"max_length": 32, "min_df": 1},
     "cascade": {
         "cheap": "tfidf-linear",
         "expensive": "ngram-linear",
