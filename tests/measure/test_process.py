@@ -12,6 +12,7 @@ from frugalbench.measure import Meter
 from frugalbench.measure.cpu_power import CpuPower
 from frugalbench.measure.meter import time_weighted_mean as _time_weighted_mean
 from frugalbench.measure.process import ProcessMeter
+from frugalbench.testing import check_meter
 
 POWER = CpuPower(power_per_core_w=10.0, cpu_model="test", source="test")
 BUSY = "import time\nt=time.perf_counter()\nwhile time.perf_counter()-t<{s}: pass"
@@ -26,7 +27,7 @@ def measure_child(meter: ProcessMeter, code: str) -> float:
 def test_process_meter_conforms_to_protocol() -> None:
     meter = ProcessMeter(cpu_power=POWER)
     assert isinstance(meter, Meter)
-    assert ProcessMeter.is_available()
+    check_meter(meter)
 
 
 def test_twice_the_work_costs_twice_the_energy() -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from frugalbench.errors import UnknownNameError, UserError
-from frugalbench.models.directory import load_model, read_manifest, save_model
+from frugalbench.models.directory import load_model, read_manifest
+from frugalbench.models.majority import MajorityModel
 from frugalbench.models.registry import models
 from frugalbench.tasks import get_task
+from frugalbench.testing import check_model
 from tests.conftest import QUOTES
 
 INPUTS = [q for q, _ in QUOTES] * 3
@@ -36,18 +38,21 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
 @pytest.mark.parametrize("name", models.names())
 def test_model_contract(name: str, tmp_path: Path) -> None:
     cls = models.get(name)
-    model = cls(**FAST_PARAMS.get(name, {}))
     assert cls.task in get_task(cls.task).name
-    params = model.get_params()
-    assert cls(**params).get_params() == params  # the constructor only stores parameters
-    predictions = model.fit(INPUTS, LABELS).predict(INPUTS)
-    assert len(predictions) == len(INPUTS)
-    assert set(predictions) <= set(get_task(cls.task).labels)
-    manifest = save_model(model, tmp_path / name)
-    assert manifest.model == name and manifest.params == params
-    reloaded = load_model(tmp_path / name)
-    assert type(reloaded) is cls
-    assert reloaded.predict(INPUTS) == predictions
+    check_model(cls(**FAST_PARAMS.get(name, {})), INPUTS, LABELS, tmp_path / name)
+    assert read_manifest(tmp_path / name).model == name
+
+
+class Forgetful(MajorityModel):
+    """Breaks the contract: a reloaded model forgets what it learnt."""
+
+    def load_state(self, directory: Path) -> None:
+        self.label_ = "1_not_happening"
+
+
+def test_check_model_catches_a_broken_model(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="reloaded model must predict the same"):
+        check_model(Forgetful(), INPUTS, LABELS, tmp_path / "m")
 
 
 def test_tfidf_linear_learns_the_training_data() -> None:
