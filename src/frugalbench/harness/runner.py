@@ -43,8 +43,11 @@ def _no_progress(phase: str, step: int, total: int) -> None:
 class TrainOutcome:
     directory: Path
     manifest: dict[str, Any]
-    measurement: Measurement
     window: Window
+
+    @property
+    def measurement(self) -> Measurement:
+        return self.window.measurement
 
 
 def make_meter(config: RunConfig, pid: int) -> MeterPlan:
@@ -128,7 +131,7 @@ def train_in_worker(
     }
     manifest = Manifest.model_validate({**manifest_dict, "training": training})
     write_manifest(out, manifest)
-    return TrainOutcome(out, manifest.model_dump(), measurement, window)
+    return TrainOutcome(out, manifest.model_dump(), window)
 
 
 def train(
