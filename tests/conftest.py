@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -148,6 +151,65 @@ class Spy(_Stateless):
             for q in inputs:
                 fh.write(repr(q) + "\\n")
         return ["0_not_relevant"] * len(inputs)
+
+
+class Network(_Stateless):
+    """Phones home (a submission must not reach the network)."""
+
+    def predict(self, inputs):
+        import socket
+
+        socket.create_connection(("127.0.0.1", 5432), timeout=5).close()
+        return ["0_not_relevant"] * len(inputs)
+
+
+class Reader(_Stateless):
+    """Reads a file outside its directory (the hidden labels, the database)."""
+
+    def __init__(self, path=""):
+        self.path = path
+
+    def predict(self, inputs):
+        with open(self.path) as fh:
+            fh.read()
+        return ["0_not_relevant"] * len(inputs)
+
+
+class Writer(_Stateless):
+    """Writes outside its private directory."""
+
+    def __init__(self, path=""):
+        self.path = path
+
+    def predict(self, inputs):
+        with open(self.path, "w") as fh:
+            fh.write("owned")
+        return ["0_not_relevant"] * len(inputs)
+
+
+class ForkBomb(_Stateless):
+    def predict(self, inputs):
+        while True:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+
+
+class Hog(_Stateless):
+    """Allocates without limit."""
+
+    def predict(self, inputs):
+        blocks = []
+        while True:
+            blocks.append(bytearray(256 * 1024 * 1024))
+
+
+class Secrets(_Stateless):
+    def predict(self, inputs):
+        leaked = [k for k in os.environ if k.startswith("FRUGALBENCH_")]
+        if leaked:
+            raise RuntimeError(f"secrets visible: {leaked}")
+        return ["0_not_relevant"] * len(inputs)
 '''
 
 
@@ -168,3 +230,28 @@ def user_model_dir(tmp_path: Path):
         return directory
 
     return make
+
+
+# A fresh interpreter's first lines for "inference must not need PyTorch" tests: importing torch
+# (or transformers) fails, as on a machine without it.
+NO_TORCH_PRELUDE = (
+    "import sys, importlib.abc\n"
+    "class NoTorch(importlib.abc.MetaPathFinder):\n"
+    "    def find_spec(self, name, path, target=None):\n"
+    "        if name.split('.')[0] in ('torch', 'transformers'):\n"
+    "            raise ImportError('PyTorch is blocked in this test')\n"
+    "sys.meta_path.insert(0, NoTorch())\n"
+)
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command line as a user runs it: a real process, its exit code and its two streams."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "frugalbench.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )

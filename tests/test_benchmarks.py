@@ -11,24 +11,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_meter_fidelity_runs(tmp_path: Path) -> None:
-    out = tmp_path / "f.json"
+def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "meter_fidelity.py"),
-            "--scale",
-            "0.04",
-            "--no-codecarbon",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "targets met" in proc.stdout
+    return proc
+
+
+def test_meter_fidelity_runs(tmp_path: Path) -> None:
+    out = tmp_path / "f.json"
+    run_benchmark("meter_fidelity.py", "--scale", "0.04", "--no-codecarbon", "--json", str(out))
     data = json.loads(out.read_text())
     assert len(data["measurements"]) == 11
     assert data["ratios"]["busy 10 s / busy 5 s"]["ours"] > 1.5
+
+
+def test_chainsaw_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "c.json"
+    run_benchmark(
+        "chainsaw.py",
+        *("--data", "bundled", "--folds", "2", "--models", "majority", "logmel-linear"),
+        *("--detect-model", "logmel-linear", "--hours", "0.02", "--json", str(out)),
+    )
+    data = json.loads(out.read_text())
+    assert set(data["cv"]) == {"majority", "logmel-linear"}
+    assert data["detect"]["audio_h"] > 0.019 and data["detect"]["energy_j"] > 0
+
+
+def test_server_load_runs(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    run_benchmark(
+        "server_load.py", "--seconds", "1", "--clients", "2", "--rows", "5", "--json", str(out)
+    )
+    data = json.loads(out.read_text())
+    assert data["figures"]["leaderboard JSON"]["requests"] > 0
+    assert data["figures"]["leaderboard page"]["errors"] == 0

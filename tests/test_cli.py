@@ -11,19 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import cli
+
 BUSY = "import time\nt=time.perf_counter()\nwhile time.perf_counter()-t<{s}: pass"
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "frugalbench.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 def test_quick_start_main_job(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def models_cmd() -> None:
     table = Table("model", "task", "description")
     for name in models.names():
         cls = models.get(name)
-        table.add_row(name, cls.task, cls.description)
+        table.add_row(name, cls.task or "any", cls.description)
     console.print(table)
 
 
@@ -231,6 +231,7 @@ DEFAULT_LADDER = {
         "minilm-finetuned",
         "cascade",
     ],
+    "chainsaw": ["majority", "logmel-linear", "logmel-cnn"],
 }
 
 
@@ -239,7 +240,9 @@ def bench_cmd(
     task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
     data: Annotated[
         str | None,
-        typer.Option(help="data file (split 80/20 like the bundled data); default: bundled data"),
+        typer.Option(
+            help="data file or folder (split 80/20 like the bundled data); default: bundled data"
+        ),
     ] = None,
     models: Annotated[
         list[str] | None,
@@ -294,8 +297,77 @@ def bench_cmd(
         f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     )
     results, plot = write_outputs(rows, folder)
-    print_bench(console, rows)
+    print_bench(console, rows, [m.name for m in task_obj.metrics])
     console.print(f"results: {results}\nplot: {plot}")
+
+
+@app.command("detect")
+def detect_cmd(
+    task: Annotated[str, typer.Argument(help="a detection task, e.g. chainsaw")],
+    recordings: Annotated[list[Path], typer.Argument(help="recordings (wav, flac, ogg, mp3)")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="trained model directory, or a model name to train first on --train-data",
+        ),
+    ] = "logmel-cnn",
+    train_data: Annotated[
+        str | None,
+        typer.Option(help="training data when --model is a name; default: the bundled clips"),
+    ] = None,
+    hop_s: Annotated[
+        float, typer.Option(min=0.1, help="seconds between window starts (3 = no overlap)")
+    ] = 3.0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
+) -> None:
+    """Find the time segments where the task's positive class is heard, with energy per hour."""
+    import tempfile
+
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.detect import detect
+    from frugalbench.harness.runner import train
+    from frugalbench.models.registry import models as registry
+    from frugalbench.render import print_detect
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    if task_obj.input_kind != "audio" or task_obj.positive is None:
+        raise UserError(f"detect runs on audio detection tasks; {task!r} is not one (try chainsaw)")
+    missing = [str(p) for p in recordings if not p.is_file()]
+    if missing:
+        raise UserError(f"no such recording: {', '.join(missing)}")
+    config = RunConfig(meter=meter, idle_s=idle_s)
+    with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
+        model_dir = Path(model)
+        if model in registry and not model_dir.exists():
+            err.print(f"training {model} on {train_data or 'the bundled clips'} first")
+            model_dir = train(
+                task_obj, model, Path(tmp) / "model", train_data, config, holdout=False
+            ).directory
+        elif not model_dir.is_dir():
+            raise UserError(
+                f"{model!r} is neither a model directory nor a model name "
+                f"({', '.join(registry.names())})"
+            )
+        with _progress() as progress:
+            bar = progress.add_task("detect", total=1.0)
+
+            def on_audio(name: str, done_s: float, total_s: float) -> None:
+                progress.update(
+                    bar, description=f"detect {Path(name).name}", completed=done_s, total=total_s
+                )
+
+            report = detect(
+                model_dir, recordings, task_obj.positive, config, hop_s, progress=on_audio
+            )
+    if json_out:
+        json_out.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    print_detect(console, report)
+    if all(r.problem for r in report.recordings):
+        raise typer.Exit(2)
 
 
 def _default_result_path(task: str, model: str) -> Path:
@@ -368,6 +440,15 @@ def measure_cmd(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(record, indent=2) + "\n")
     raise typer.Exit(exit_code)
+
+
+def _register_server_commands() -> None:
+    from frugalbench.cli_server import register
+
+    register(app)
+
+
+_register_server_commands()
 
 
 def main() -> None:

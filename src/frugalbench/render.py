@@ -67,9 +67,10 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
     table.add_column("", style="bold")
     table.add_column("", overflow="fold")
     _row(table, "evaluated on", f"{data['n_inputs']} {unit}s, {data['split']} of {data['source']}")
-    if result.scores:
-        _row(table, "accuracy", f"{result.scores['accuracy']:.4f}")
-        _row(table, "macro-F1", f"{result.scores['macro_f1']:.4f}")
+    if data.get("skipped"):
+        _row(table, "skipped files", skipped_line(data["skipped"]))
+    for name, value in scalar_scores(result.scores).items():
+        _row(table, name.replace("_", " "), f"{value:.4f}")
     if result.per_1000_inputs:
         n = result.per_1000_inputs.energy_j.n
         inf = result.phases["inference"]
@@ -146,15 +147,31 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
     console.print(phases)
 
 
-def print_bench(console: Console, rows: Sequence[BenchRow]) -> None:
+def scalar_scores(scores: dict[str, Any] | None) -> dict[str, float]:
+    """The headline scores of a result (numbers only; matrices and per-class tables left out)."""
+    return {
+        k: float(v)
+        for k, v in (scores or {}).items()
+        if isinstance(v, int | float) and k != "n_inputs"
+    }
+
+
+def skipped_line(skipped: dict[str, Any]) -> str:
+    reasons = "; ".join(f"{n} x {reason}" for reason, n in skipped["reasons"].items())
+    return f"{skipped['n_files']} ({reasons})"
+
+
+def print_bench(
+    console: Console, rows: Sequence[BenchRow], score_names: Sequence[str] = ("accuracy",)
+) -> None:
+    """One row per model; ``score_names``: the task's headline metrics, in its order."""
     table = Table(
         title="bench: * = on the accuracy-versus-energy Pareto front", title_justify="left"
     )
     for col in (
         "",
         "model",
-        "accuracy",
-        "macro-F1",
+        *(k.replace("_", " ") for k in score_names),
         "inference / 1,000 (95% CI)",
         "training",
         "size",
@@ -181,8 +198,10 @@ def print_bench(console: Console, rows: Sequence[BenchRow]) -> None:
             table,
             "*" if row.pareto else "",
             row.model,
-            f"{r.scores['accuracy']:.4f}" if r.scores else "",
-            f"{r.scores['macro_f1']:.4f}" if r.scores else "",
+            *(
+                f"{scalar_scores(r.scores)[k]:.4f}" if k in scalar_scores(r.scores) else ""
+                for k in score_names
+            ),
             fmt_summary_j(per.energy_j) if per else "",
             fmt_j(training) if training is not None else "",
             _fmt_bytes(r.model.get("size_bytes")),
@@ -245,3 +264,42 @@ def print_measurement(
             )
         )
     console.print(escape(f"emissions {fmt_g(factors.co2e_g(m.total_j))}; {grid_line(factors)}"))
+
+
+def print_detect(console: Console, report: Any) -> None:
+    """Segments per recording, then the totals a guardian's battery cares about."""
+    table = Table(title=f"{report.positive} segments", title_justify="left")
+    for col in ("recording", "from", "to", "mean conf.", "max conf."):
+        table.add_column(col, justify="left" if col == "recording" else "right")
+    for rec in report.recordings:
+        name = escape(rec.path)
+        if rec.problem:
+            _row(table, name, "", "", "", f"skipped: {escape(rec.problem)}")
+            continue
+        if not rec.segments:
+            _row(table, name, "", "", "", f"none in {rec.duration_s:.0f} s")
+        for seg in rec.segments:
+            _row(
+                table,
+                name,
+                _clock(seg.start_s),
+                _clock(seg.end_s),
+                f"{seg.mean_confidence:.2f}",
+                f"{seg.max_confidence:.2f}",
+            )
+    console.print(table)
+    per_hour = report.energy_j_per_audio_hour
+    console.print(
+        f"{report.audio_s / 3600:.3f} h of audio in {report.wall_s:.1f} s "
+        f"({report.audio_s / max(report.wall_s, 1e-9):.0f}x real time); model energy "
+        f"{fmt_j(report.energy_j)}"
+        + (f" = {fmt_j(per_hour)} per hour of audio" if per_hour is not None else "")
+        + f" (model load {fmt_j(report.load.total_j)} once)"
+    )
+    console.print(f"method: {report.method}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, sec = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{sec:04.1f}"

@@ -12,20 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from frugalbench.measure.base import Meter
 from frugalbench.models.base import Model
 
 
 def check_model(
-    model: Model, inputs: Sequence[str], labels: Sequence[str], directory: Path
+    model: Model,
+    inputs: Sequence[Any],
+    labels: Sequence[str],
+    directory: Path,
+    task_name: str | None = None,
 ) -> list[str]:
-    """Fit, predict, save, reload: the contract every model keeps. Returns the predictions."""
+    """Fit, predict, save, reload: the contract every model keeps. Returns the predictions.
+
+    ``task_name`` is needed only for models that serve any task (``task = ""``)."""
     from frugalbench.models.directory import load_model, save_model
     from frugalbench.tasks import get_task
 
     cls = type(model)
-    task = get_task(cls.task)
+    task = get_task(cls.task or task_name or "climate-disinfo")
     params = model.get_params()
     assert cls(**params).get_params() == params, "the constructor must only store its parameters"
     predictions = model.fit(inputs, labels).predict(inputs)

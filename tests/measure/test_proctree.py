@@ -8,24 +8,29 @@ import pytest
 
 from frugalbench.measure.proctree import ProcessTree, process_cpu_clock_s
 
+# The grandchild spins for 0.5 s of its own CPU time, so the figures hold on a loaded machine.
 GRANDCHILD = (
     "import subprocess, sys\n"
     "subprocess.run([sys.executable, '-c', "
-    "'import time\\nt=time.perf_counter()\\nwhile time.perf_counter()-t<0.5: pass'])"
+    "'import time\\nt=time.process_time()\\nwhile time.process_time()-t<0.5: pass'])"
 )
 
 
 def test_cpu_clock_of_another_process_is_precise() -> None:
+    """The child spins for 0.4 s of its own CPU time (not wall time: on a loaded machine a
+    wall-clock spin gets less CPU), says so, and sleeps while we read its clock."""
     proc = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import time\nt=time.perf_counter()\n"
-            "while time.perf_counter()-t<0.4: pass\ntime.sleep(2)",
-        ]
+            "import time\nt=time.process_time()\n"
+            "while time.process_time()-t<0.4: pass\nprint('done', flush=True)\ntime.sleep(5)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        time.sleep(1.0)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "done"
         clock = process_cpu_clock_s(proc.pid)
         if clock is None:
             pytest.skip("per-process CPU clocks are Linux-only")
@@ -44,10 +49,18 @@ def test_tree_counts_grandchildren_that_were_reaped() -> None:
 
 
 def test_tree_counts_live_descendants() -> None:
-    proc = subprocess.Popen([sys.executable, "-c", GRANDCHILD + "\nimport time; time.sleep(3)"])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            GRANDCHILD + "\nprint('done', flush=True)\nimport time; time.sleep(5)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         tree = ProcessTree(proc.pid)
-        time.sleep(1.2)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "done"
         sample = tree.sample()
         assert sample.root_alive
         assert sample.cpu_time_s > 0.45

@@ -14,7 +14,7 @@ import pytest
 from frugalbench.models.base import Model
 from frugalbench.models.cascade import CascadeModel, choose_threshold
 from frugalbench.models.directory import save_model
-from tests.conftest import QUOTES
+from tests.conftest import NO_TORCH_PRELUDE, QUOTES
 
 INPUTS = [q for q, _ in QUOTES] * 3
 LABELS = [lab for _, lab in QUOTES] * 3
@@ -110,13 +110,7 @@ def test_onnx_embeddings_match_pytorch() -> None:
 def test_inference_does_not_need_pytorch(minilm_dir: Path) -> None:
     """Load and predict in a fresh interpreter where importing torch fails."""
     code = (
-        "import sys, importlib.abc\n"
-        "class NoTorch(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] in ('torch', 'transformers'):\n"
-        "            raise ImportError('PyTorch is blocked in this test')\n"
-        "sys.meta_path.insert(0, NoTorch())\n"
-        "from pathlib import Path\n"
+        NO_TORCH_PRELUDE + "from pathlib import Path\n"
         "from frugalbench.models.directory import load_model\n"
         f"m = load_model(Path({str(minilm_dir)!r}))\n"
         "print(m.predict(['we need more coal', 'the sun causes warming']))\n"

@@ -6,7 +6,7 @@ import multiprocessing as mp
 import os
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Self
 
 from frugalbench.errors import WorkerFailed
@@ -33,8 +33,9 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 class WorkerClient:
-    def __init__(self, timeout_s: float = 900.0) -> None:
+    def __init__(self, timeout_s: float = 900.0, sandbox: Any = None) -> None:
         self.timeout_s = timeout_s
+        self.sandbox = sandbox
         self._process: Any = None
         self._conn: Any = None
 
@@ -51,7 +52,10 @@ class WorkerClient:
         self._conn, child = ctx.Pipe()
         with _environment({**WORKER_ENV, **QUIET_ENV}):
             self._process = ctx.Process(
-                target=worker_main, args=(child,), daemon=True, name="frugalbench-worker"
+                target=worker_main,
+                args=(child, self.sandbox),
+                daemon=True,
+                name="frugalbench-worker",
             )
             self._process.start()
         child.close()
@@ -88,13 +92,29 @@ class WorkerClient:
         return f"the worker process exited with code {code}"
 
     def kill(self) -> None:
+        self._kill_descendants()
         if self._process is not None and self._process.is_alive():
             self._process.kill()
             self._process.join(5)
 
+    def _kill_descendants(self) -> None:
+        """A model's own processes (a pool, or a fork bomb's children) end with the worker."""
+        import psutil
+
+        if self._process is None or self._process.pid is None:
+            return
+        try:
+            children = psutil.Process(self._process.pid).children(recursive=True)
+        except psutil.Error:
+            return
+        for child in children:
+            with suppress(psutil.Error):
+                child.kill()
+
     def close(self) -> None:
         if self._process is None:
             return
+        self._kill_descendants()
         if self._process.is_alive():
             try:
                 self._conn.send(("exit", None))

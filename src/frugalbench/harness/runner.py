@@ -71,7 +71,7 @@ class Window:
     comparison: Measurement | None
 
 
-def _measured(plan: MeterPlan, key: str, call: Callable[[], Any]) -> Window:
+def measured_window(plan: MeterPlan, key: str, call: Callable[[], Any]) -> Window:
     """One window on the primary meter, nested inside the comparison meter's (whose start-up,
     1.5 s for CodeCarbon, then stays outside our figure)."""
     if plan.comparison is not None:
@@ -121,7 +121,7 @@ def train_in_worker(
         "labels": list(data.labels),
         "out": str(out),
     }
-    window = _measured(plan, "train", lambda: worker.call("train", "train", payload))
+    window = measured_window(plan, "train", lambda: worker.call("train", "train", payload))
     manifest_dict, measurement = window.value, window.measurement
     training = {
         "data": data.describe(),
@@ -188,6 +188,7 @@ def run(
     progress: Progress = _no_progress,
     holdout: bool | None = None,
     keep_model_dir: Path | None = None,
+    sandbox: Any = None,
 ) -> RunResult:
     """Evaluate ``model`` (a registered name, trained first, or a model directory) on ``task``.
 
@@ -243,8 +244,12 @@ def run(
         progress(phase, step, n_steps)
 
     speed = measure_speed_index() if config.speed_index else None
+    if sandbox is not None and model_dir is not None:
+        import dataclasses
+
+        sandbox = dataclasses.replace(sandbox, readable=(*sandbox.readable, str(model_dir)))
     with ExitStack() as stack:
-        worker = stack.enter_context(WorkerClient(config.timeout_s))
+        worker = stack.enter_context(WorkerClient(config.timeout_s, sandbox))
         plan = make_meter(config, worker.pid)
         try:
             if train_set is not None:
@@ -262,12 +267,12 @@ def run(
                 advance("train")
             assert model_dir is not None
             model_info["size_bytes"] = directory_size_bytes(model_dir)
-            w = _measured(plan, "load", lambda: worker.call("load", "load", str(model_dir)))
+            w = measured_window(plan, "load", lambda: worker.call("load", "load", str(model_dir)))
             phases["load"] = _phase("load", [w], config)
             advance("load")
             worker.call("stage", "stage", list(eval_set.inputs))
             n_warm = min(config.warmup_inputs, len(eval_set))
-            w = _measured(plan, "warmup", lambda: worker.call("warmup", "predict", n_warm))
+            w = measured_window(plan, "warmup", lambda: worker.call("warmup", "predict", n_warm))
             phases["warmup"] = _phase("warmup", [w], config, n_warm)
             advance("warmup")
             kept, discarded = _inference_repeats(plan, worker, config, eval_set, task, advance)
@@ -350,7 +355,7 @@ def _inference_repeats(
     discarded: list[Window] = []
     attempt = 0
     while len(kept) < config.repeats and attempt < config.repeats + config.max_reruns:
-        w = _measured(
+        w = measured_window(
             plan, f"inference[{attempt}]", lambda: worker.call("inference", "predict", None)
         )
         attempt += 1

@@ -14,8 +14,19 @@ from pathlib import Path
 from typing import Any
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, sandbox: Any = None) -> None:
+    """Serve the harness's calls; confine this process first when given a ``SandboxPolicy``.
+
+    If confinement fails, every call is answered with the reason: nothing runs unconfined."""
     state: dict[str, Any] = {}
+    refused: str | None = None
+    if sandbox is not None:
+        from frugalbench.harness.sandbox import apply
+
+        try:
+            apply(sandbox)
+        except Exception as exc:
+            refused = f"the sandbox could not be applied ({type(exc).__name__}: {exc})"
     while True:
         try:
             op, payload = conn.recv()
@@ -24,6 +35,9 @@ def worker_main(conn: Connection) -> None:
         if op == "exit":
             conn.send(("ok", None))
             return
+        if refused is not None:
+            conn.send(("error", refused, ""))
+            continue
         try:
             conn.send(("ok", _handle(op, payload, state)))
         except BaseException as exc:
@@ -48,6 +62,9 @@ def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
     if op == "predict":
         inputs = state["inputs"] if payload is None else state["inputs"][:payload]
         return list(state["model"].predict(inputs))
+    if op == "predict_conf":
+        labels, confidence = state["model"].predict_with_confidence(state["inputs"])
+        return list(labels), [float(c) for c in confidence]
     if op == "stats":
         return dict(state["model"].inference_stats())
     if op == "crash-for-test":  # lets tests kill a worker at a known point

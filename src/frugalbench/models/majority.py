@@ -13,7 +13,7 @@ from frugalbench.models.registry import models
 @models.register("majority")
 class MajorityModel(Model):
     name = "majority"
-    task = "climate-disinfo"
+    task = ""
     description = "the most frequent training label, always"
 
     def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self:

@@ -12,7 +12,7 @@ from frugalbench.models.registry import models
 @models.register("random")
 class RandomModel(Model):
     name = "random"
-    task = "climate-disinfo"
+    task = ""
     description = "uniformly random label among those seen in training (seeded)"
 
     def __init__(self, seed: int = 0) -> None:

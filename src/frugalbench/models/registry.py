@@ -16,5 +16,7 @@ models: Registry[type[Model]] = Registry(
         "frugalbench.models.minilm_linear",
         "frugalbench.models.minilm_finetuned",
         "frugalbench.models.cascade",
+        "frugalbench.models.logmel_linear",
+        "frugalbench.models.logmel_cnn",
     ),
 )

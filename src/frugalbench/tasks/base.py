@@ -14,18 +14,28 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs and labels of one split, with where they came from."""
+    """Inputs and labels of one split, with where they came from.
 
-    inputs: tuple[str, ...]
+    ``inputs`` are whatever the task's models take (quotes as ``str``, clips as 1-D float32
+    waveforms). ``groups`` names the recording (or camera sequence) each input was cut from, so
+    that splits never put pieces of one recording on both sides. ``skipped`` lists the source
+    files that could not be used and why: a result says what it left out.
+    """
+
+    inputs: tuple[Any, ...]
     labels: tuple[str, ...]
     source: str
     fingerprint: str
     split: str = "all"
     ids: tuple[str, ...] = field(default=())
+    groups: tuple[str, ...] = field(default=())
+    skipped: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         if len(self.inputs) != len(self.labels):
             raise ValueError("inputs and labels differ in length")
+        if self.groups and len(self.groups) != len(self.inputs):
+            raise ValueError("inputs and groups differ in length")
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -38,15 +48,29 @@ class Dataset:
             fingerprint=self.fingerprint,
             split=split,
             ids=tuple(self.ids[i] for i in indices) if self.ids else (),
+            groups=tuple(self.groups[i] for i in indices) if self.groups else (),
+            skipped=self.skipped,
         )
 
     def describe(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source,
             "split": self.split,
             "n_inputs": len(self),
             "fingerprint": self.fingerprint,
         }
+        if self.groups:
+            out["n_groups"] = len(set(self.groups))
+        if self.skipped:
+            reasons: dict[str, int] = {}
+            for _, reason in self.skipped:
+                reasons[reason] = reasons.get(reason, 0) + 1
+            out["skipped"] = {
+                "n_files": len(self.skipped),
+                "reasons": reasons,
+                "files": [{"file": f, "reason": r} for f, r in self.skipped],
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,7 @@ class Task:
     loader: Callable[[str | None], Dataset]
     scorer: Callable[[Sequence[str], Sequence[str], Sequence[str]], dict[str, Any]]
     input_unit: str = "input"
+    positive: str | None = None  # a detection task's label of interest (``detect`` reports it)
 
     def load(self, data: str | None = None) -> Dataset:
         return self.loader(data)

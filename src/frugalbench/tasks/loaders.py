@@ -169,9 +169,16 @@ def load_text_file(
 
 
 def load_hub_rows(
-    dataset_id: str, split: str, columns: Sequence[str], timeout_s: float | None = None
+    dataset_id: str,
+    split: str,
+    columns: Sequence[str],
+    timeout_s: float | None = None,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of a hub dataset split, through ``datasets``; fails with a clear message when offline.
+
+    ``prepare`` adjusts the loaded ``datasets.Dataset`` first (e.g. audio columns left undecoded,
+    so that frugalbench decodes them itself with its own checks).
 
     ``datasets`` retries an unreachable hub for about 25 s; a deadline (default 60 s,
     ``FRUGALBENCH_HUB_TIMEOUT_S``) bounds the whole load so that a dead network never hangs a run.
@@ -216,6 +223,8 @@ def load_hub_rows(
     missing = [c for c in columns if c not in data.column_names]
     if missing:
         raise UserError(f"{dataset_id}: missing column(s) {', '.join(missing)} on the hub")
+    if prepare is not None:
+        data = prepare(data)
     rows: list[dict[str, Any]] = data.select_columns(list(columns)).to_list()
     return rows
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -30,3 +30,39 @@ def classification_scores(
         "confusion_matrix": {"labels": label_list, "matrix": matrix.tolist()},
         "n_inputs": len(y_true),
     }
+
+
+def detection_scores(
+    positive: str,
+) -> Callable[[Sequence[str], Sequence[str], Sequence[str]], dict[str, Any]]:
+    """A scorer for a detection task: the classification scores plus, for the ``positive`` class,
+    recall (a missed chainsaw is a felled tree), the false-alarm rate (share of negatives
+    flagged: what a ranger's night costs) and F1."""
+
+    def score(
+        labels: Sequence[str], y_true: Sequence[str], y_pred: Sequence[str]
+    ) -> dict[str, Any]:
+        out = classification_scores(labels, y_true, y_pred)
+        hits = sum(t == positive and p == positive for t, p in zip(y_true, y_pred, strict=True))
+        positives = sum(t == positive for t in y_true)
+        flagged = sum(p == positive for p in y_pred)
+        false_alarms = flagged - hits
+        negatives = len(y_true) - positives
+        recall = hits / positives if positives else None
+        precision = hits / flagged if flagged else None
+        f1 = (
+            2 * precision * recall / (precision + recall)
+            if precision is not None and recall is not None and precision + recall > 0
+            else 0.0
+        )
+        out.update(
+            {
+                f"{positive}_recall": recall,
+                f"{positive}_precision": precision,
+                "false_alarm_rate": false_alarms / negatives if negatives else None,
+                "f1": f1,
+            }
+        )
+        return out
+
+    return score

@@ -5,4 +5,6 @@ from __future__ import annotations
 from frugalbench.registry import Registry
 from frugalbench.tasks.base import Task
 
-tasks: Registry[Task] = Registry("task", ("frugalbench.tasks.climate_disinfo",))
+tasks: Registry[Task] = Registry(
+    "task", ("frugalbench.tasks.climate_disinfo", "frugalbench.tasks.chainsaw")
+)

@@ -8,7 +8,6 @@ time, optionally int8-quantised, and predicts with ONNX Runtime and the ``tokeni
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -72,43 +71,13 @@ def pooled_module(encoder: Any, head: Any = None, normalise: bool = True) -> Any
 
 def export_onnx(module: Any, quantize: bool) -> bytes:
     """The module as ONNX bytes (dynamic batch and sequence axes); int8 weights if ``quantize``."""
-    import logging
-    import warnings
-
     import torch
 
-    module.eval()
-    example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
-    root = logging.getLogger()
-    level = root.level
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes about shapes we declare dynamic below
-        root.setLevel(logging.ERROR)  # onnxruntime's quantiser advises pre-processing on root
-        fp32 = Path(tmp) / "model.onnx"
-        torch.onnx.export(
-            module,
-            example,
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["output"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "seq"},
-                "attention_mask": {0: "batch", 1: "seq"},
-                "output": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-        try:
-            if not quantize:
-                return fp32.read_bytes()
-            from onnxruntime.quantization import QuantType, quantize_dynamic
+    from frugalbench.models.onnx_export import export_onnx as export
 
-            int8 = Path(tmp) / "model.int8.onnx"
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-            return int8.read_bytes()
-        finally:
-            root.setLevel(level)
+    example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    return export(module, example, ["input_ids", "attention_mask"], axes, quantize)
 
 
 def tokenizer_json() -> str:
@@ -135,12 +104,11 @@ class OnnxTextNet:
     """ONNX Runtime inference over texts: tokenizers for the input, numpy for the output."""
 
     def __init__(self, onnx_bytes: bytes, tokenizer: str, max_length: int, batch_size: int = 64):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+        from frugalbench.models.onnx_export import onnx_session
+
+        self.session = onnx_session(onnx_bytes)
         self.tokenizer = Tokenizer.from_str(tokenizer)
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -1,0 +1,196 @@
+"""Chainsaw task targets in one run: grouped cross-validation of the ladder, and ``detect`` speed.
+
+    python benchmarks/chainsaw.py [--data ../shared/data/audio] [--folds 5] [--hours 1.0]
+                                  [--models logmel-linear logmel-cnn] [--json OUT]
+
+1. Grouped, stratified k-fold cross-validation (seeded; every window of a recording, and every
+   Freesound id, stays in one fold) of each rung, trained in-process: accuracy, chainsaw recall
+   and false-alarm rate per fold, mean and spread. Targets: best rung accuracy >= 0.93 and
+   chainsaw recall >= 0.95.
+2. ``detect`` over a synthetic long recording made of real clips (the data's windows laid end to
+   end, written as 12 kHz FLAC): wall time and model energy per hour of audio through the
+   measured worker. Target: an hour of audio in under 10 s.
+
+Energy per 1,000 clips of each rung comes from ``frugalbench bench chainsaw --data ...`` (the
+harness's measured windows), not from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "audio"
+
+
+def cross_validate(data: Any, names: list[str], folds: int, seed: int) -> dict[str, Any]:
+    from frugalbench.models.registry import models
+    from frugalbench.tasks import get_task, grouped_folds
+
+    task = get_task("chainsaw")
+    out: dict[str, Any] = {}
+    splits = grouped_folds(data, folds, seed)
+    for name in names:
+        per_fold = []
+        sweep: dict[float, list[dict[str, Any]]] = {}
+        for k, (tr, te) in enumerate(splits):
+            train, test = data.subset(tr, "cv-train"), data.subset(te, "cv-test")
+            started = time.perf_counter()
+            model = models.get(name)().fit(train.inputs, train.labels)
+            fit_s = time.perf_counter() - started
+            scores = task.score(test.labels, model.predict(test.inputs))
+            if hasattr(model, "positive_probability"):
+                p = model.positive_probability(test.inputs)
+                for threshold in THRESHOLDS:
+                    pred = ["chainsaw" if x >= threshold else "environment" for x in p]
+                    sweep.setdefault(threshold, []).append(task.score(test.labels, pred))
+            per_fold.append(
+                {
+                    "fold": k,
+                    "n_test": len(test),
+                    "accuracy": scores["accuracy"],
+                    "chainsaw_recall": scores["chainsaw_recall"],
+                    "false_alarm_rate": scores["false_alarm_rate"],
+                    "fit_s": fit_s,
+                }
+            )
+            print(
+                f"  {name} fold {k}: acc {scores['accuracy']:.3f}, recall "
+                f"{scores['chainsaw_recall']:.3f}, false alarms "
+                f"{scores['false_alarm_rate']:.3f} (fit {fit_s:.1f} s)",
+                flush=True,
+            )
+        summary = {
+            key: {
+                "mean": statistics.fmean(f[key] for f in per_fold),
+                "sd": statistics.stdev(f[key] for f in per_fold) if len(per_fold) > 1 else 0.0,
+            }
+            for key in ("accuracy", "chainsaw_recall", "false_alarm_rate")
+        }
+        out[name] = {
+            "folds": per_fold,
+            "summary": summary,
+            "threshold_sweep": {
+                str(t): {
+                    key: statistics.fmean(f[key] for f in folds_at)
+                    for key in ("accuracy", "chainsaw_recall", "false_alarm_rate")
+                }
+                for t, folds_at in sweep.items()
+            },
+        }
+    return out
+
+
+def detect_speed(data: Any, model: str, hours: float, workdir: Path) -> dict[str, Any]:
+    import numpy as np
+    import soundfile as sf
+
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.detect import detect
+    from frugalbench.harness.runner import train
+    from frugalbench.tasks import get_task
+
+    task = get_task("chainsaw")
+    config = RunConfig(idle_s=3.0)
+    model_dir = train(task, model, workdir / "model", None, config, holdout=False).directory
+    n = int(hours * 3600 / 3)
+    order = np.random.default_rng(0).integers(0, len(data), size=n)
+    path = workdir / "long.flac"
+    with sf.SoundFile(path, "w", samplerate=12_000, channels=1, format="FLAC") as fh:
+        for i in order:
+            fh.write(data.inputs[i])
+    report = detect(model_dir, [path], "chainsaw", config)
+    return {
+        "model": model,
+        "audio_h": report.audio_s / 3600,
+        "wall_s": report.wall_s,
+        "energy_j": report.energy_j,
+        "energy_j_per_audio_hour": report.energy_j_per_audio_hour,
+        "segments": len(report.recordings[0].segments),
+        "method": report.method,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--models", nargs="+", default=["majority", "logmel-linear", "logmel-cnn"])
+    parser.add_argument("--detect-model", default="logmel-cnn")
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    from frugalbench.tasks import get_task
+
+    data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
+    described = data.describe()
+    print(
+        f"data: {len(data)} windows, {described.get('n_groups')} recording groups, "
+        f"{described.get('skipped', {}).get('n_files', 0)} files skipped"
+    )
+    cv: dict[str, Any] = {}
+    if args.folds >= 2:  # --folds 0: only the detect measurement
+        print(f"{args.folds}-fold grouped cross-validation:")
+        cv = cross_validate(data, args.models, args.folds, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        speed = detect_speed(data, args.detect_model, args.hours, Path(tmp))
+    targets = {
+        "detect: an hour of audio under 10 s": speed["wall_s"] / max(speed["audio_h"], 1e-9) < 10
+    }
+    if cv:
+        best_s = max(cv.values(), key=lambda r: r["summary"]["accuracy"]["mean"])["summary"]
+        targets["best rung accuracy >= 0.93"] = best_s["accuracy"]["mean"] >= 0.93
+        targets["best rung chainsaw recall >= 0.95"] = best_s["chainsaw_recall"]["mean"] >= 0.95
+    print("\nmodel            accuracy        chainsaw recall  false alarms")
+    for name, res in cv.items():
+        s = res["summary"]
+        print(
+            f"{name:16} {s['accuracy']['mean']:.3f} +- {s['accuracy']['sd']:.3f}   "
+            f"{s['chainsaw_recall']['mean']:.3f} +- {s['chainsaw_recall']['sd']:.3f}   "
+            f"{s['false_alarm_rate']['mean']:.3f} +- {s['false_alarm_rate']['sd']:.3f}"
+        )
+    for name, res in cv.items():
+        if res["threshold_sweep"]:
+            print(f"\n{name}: mean over folds by alarm threshold P(chainsaw) >= t")
+            for t, m in res["threshold_sweep"].items():
+                print(
+                    f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m['chainsaw_recall']:.3f}, "
+                    f"false alarms {m['false_alarm_rate']:.3f}"
+                )
+    print(
+        f"\ndetect ({speed['model']}): {speed['audio_h']:.2f} h of audio in "
+        f"{speed['wall_s']:.1f} s "
+        f"({speed['audio_h'] * 3600 / speed['wall_s']:.0f}x real time), model energy "
+        f"{speed['energy_j']:.1f} J = {speed['energy_j_per_audio_hour']:.1f} J per hour of audio"
+    )
+    print(f"  method: {speed['method']}")
+    for name, ok in targets.items():
+        print(f"{'met' if ok else 'MISSED':7} {name}")
+    print(f"{sum(targets.values())}/{len(targets)} targets met")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "data": described | {"skipped": None},
+                    "cv": cv,
+                    "detect": speed,
+                    "targets": targets,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Commands of the challenge server: ``serve``, ``worker``, ``admin``, ``submit``, ``leaderboard``.
+
+Kept apart from ``cli.py`` (the measuring commands) so that the CLI's start-up imports neither
+FastAPI nor SQLAlchemy; everything heavy is imported inside the command that needs it.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from frugalbench.errors import UserError
+
+console = Console()
+err = Console(stderr=True)
+admin = typer.Typer(help="Organiser commands (need the admin token).", no_args_is_help=True)
+
+ServerOpt = Annotated[str, typer.Option("--server", help="server URL, e.g. http://127.0.0.1:8000")]
+TokenOpt = Annotated[str, typer.Option("--token", envvar="FRUGALBENCH_TOKEN", help="your token")]
+
+
+def _need_server_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        raise UserError("the server needs its extra: pip install 'frugalbench[server]'") from None
+
+
+def _settings(**overrides: Any) -> Any:
+    from frugalbench.web.settings import Settings
+
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise UserError(f"bad server setting: {str(exc).splitlines()[-1]}") from None
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="state folder (FRUGALBENCH_DATA_DIR); default ./frugalbench-data"),
+    ] = None,
+    workers: Annotated[bool, typer.Option(help="run one evaluation worker in this process")] = True,
+) -> None:
+    """Run the challenge server (SQLite and an embedded queue worker unless configured)."""
+    _need_server_extra()
+    import uvicorn
+
+    from frugalbench.web.app import create_app
+
+    settings = _settings(data_dir=data_dir, embedded_worker=workers)
+    app = create_app(settings)
+    err.print(
+        f"frugalbench server on http://{host}:{port}  database {settings.db_url}  "
+        f"queue {settings.queue_url}  embedded worker: {'yes' if workers else 'no'}"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def worker(
+    broker: Annotated[
+        str | None, typer.Option(help="queue URL (FRUGALBENCH_BROKER_URL): redis://HOST:6379/0")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="database URL (FRUGALBENCH_DATABASE_URL)")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="state folder (FRUGALBENCH_DATA_DIR)")
+    ] = None,
+) -> None:
+    """An evaluation worker: takes one job at a time from the queue until interrupted."""
+    _need_server_extra()
+    import threading
+
+    from frugalbench.web.db import make_engine, make_sessionmaker, migrate
+    from frugalbench.web.queue import EvaluationQueue
+
+    settings = _settings(broker_url=broker, database_url=database, data_dir=data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.db_url)
+    queue = EvaluationQueue(settings, make_sessionmaker(make_engine(settings.db_url)))
+    err.print(f"worker: queue {settings.queue_url}, database {settings.db_url}")
+    stop = threading.Event()
+    try:
+        queue.work(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def _client(server: str, token: str | None = None) -> Any:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120)
+
+
+def _call(server: str, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+    import httpx
+
+    try:
+        with _client(server, token) as client:
+            response = client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise UserError(f"cannot reach {server} ({exc}); is `frugalbench serve` running?") from None
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail")
+        except ValueError:
+            detail = response.text[:200]
+        raise UserError(f"the server refused ({response.status_code}): {detail}")
+    return response.json() if "json" in response.headers.get("content-type", "") else response.text
+
+
+@admin.command("create-team")
+def create_team(name: str, server: ServerOpt, token: TokenOpt) -> None:
+    """Create a team and print its token (shown once)."""
+    body = _call(server, "POST", "/api/teams", token, json={"name": name})
+    console.print(f"team {body['team']}: token {body['token']}")
+
+
+@admin.command("create-challenge")
+def create_challenge(
+    slug: str,
+    task: Annotated[str, typer.Option(help="task name")],
+    hidden_data: Annotated[str, typer.Option(help="hidden evaluation data, a path on the server")],
+    server: ServerOpt,
+    token: TokenOpt,
+    ranking: Annotated[str, typer.Option(help="pareto, threshold, bands or stars")] = "pareto",
+    min_accuracy: Annotated[float | None, typer.Option(help="for --ranking threshold")] = None,
+    band_width: Annotated[float | None, typer.Option(help="for --ranking bands")] = None,
+) -> None:
+    """Create a challenge from a task and a hidden data file the server can read."""
+    params = {
+        k: v for k, v in (("min_accuracy", min_accuracy), ("width", band_width)) if v is not None
+    }
+    body = _call(
+        server,
+        "POST",
+        "/api/challenges",
+        token,
+        json={
+            "slug": slug,
+            "task": task,
+            "hidden_data": hidden_data,
+            "ranking": ranking,
+            "ranking_params": params,
+        },
+    )
+    console.print(f"challenge {body['slug']} ({body['task']}, ranking {body['ranking']})")
+
+
+def pack(directory: Path) -> bytes:
+    """The model directory as a .tar.gz (what the server unpacks), symlinks refused here too."""
+    from frugalbench.models.directory import MANIFEST
+
+    if not (directory / MANIFEST).is_file():
+        raise UserError(f"{directory}: no {MANIFEST}; give the folder `frugalbench train` wrote")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in sorted(directory.rglob("*")):
+            if path.is_symlink():
+                raise UserError(f"{path}: symlinks cannot be submitted; copy the file instead")
+            if "__pycache__" in path.parts:
+                continue
+            tar.add(path, arcname=str(path.relative_to(directory)), recursive=False)
+    return buffer.getvalue()
+
+
+def submit(
+    challenge: str,
+    directory: Path,
+    server: ServerOpt,
+    token: TokenOpt,
+    name: Annotated[str | None, typer.Option(help="a name for the submission")] = None,
+    wait: Annotated[
+        bool, typer.Option(help="wait for the evaluation and print its outcome")
+    ] = False,
+    wait_s: Annotated[float, typer.Option(help="longest wait with --wait")] = 3600.0,
+) -> None:
+    """Upload a model directory to a challenge; prints the job and, with --wait, its outcome."""
+    archive = pack(directory)
+    body = _call(
+        server,
+        "POST",
+        f"/api/challenges/{challenge}/submissions",
+        token,
+        files={"archive": (f"{directory.name}.tar.gz", archive, "application/gzip")},
+        data={"name": name} if name else {},
+    )
+    console.print(
+        f"submission {body['submission']}, job {body['job']} ({body['status']}): "
+        f"{server.rstrip('/')}{body['job_url']}"
+    )
+    if not wait:
+        return
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        job = _call(server, "GET", f"/api/jobs/{body['job']}")
+        if job["status"] in ("ok", "failed"):
+            console.print(
+                f"job {job['id']}: {job['status']}"
+                + (f" ({job['reason']})" if job["reason"] else "")
+            )
+            if job["status"] == "failed":
+                raise typer.Exit(1)
+            return
+        time.sleep(1.0)
+    raise UserError(f"job {body['job']} not finished after {wait_s:g} s; check {body['job_url']}")
+
+
+def leaderboard(
+    challenge: str,
+    server: ServerOpt,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="also write CSV here")] = None,
+) -> None:
+    """Print a challenge's leaderboard."""
+    from rich.table import Table
+
+    body = _call(server, "GET", f"/api/challenges/{challenge}/leaderboard")
+    c = body["challenge"]
+    table = Table(title=f"{c['slug']} ({c['task']}, ranking {c['ranking']})", title_justify="left")
+    for col in ("#", "team", "submission", "rank", "accuracy", "energy / 1,000", "submitted"):
+        table.add_column(col)
+    for r in body["rows"]:
+        table.add_row(
+            str(r["rank"]),
+            r["team"],
+            r["name"],
+            r["label"],
+            f"{r['accuracy']:.4f}",
+            f"{r['energy_per_1000_j']:.3g} J",
+            r["submitted_at"][:16],
+        )
+    console.print(table)
+    if csv_out:
+        csv_out.write_text(
+            _call(server, "GET", f"/api/challenges/{challenge}/leaderboard?format=csv")
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.command("submit")(submit)
+    app.command("leaderboard")(leaderboard)
+    app.add_typer(admin, name="admin")

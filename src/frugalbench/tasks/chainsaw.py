@@ -1,0 +1,136 @@
+"""``chainsaw``: is a chainsaw (illegal logging) heard in a 3-second clip of rainforest sound?
+
+The Frugal AI Challenge 2025 audio task: Rainforest Connection (RFCx) Guardian recordings, 3-s
+clips at 12 kHz, labels ``chainsaw`` and ``environment``. Models receive raw 12 kHz mono
+waveforms; any feature extraction is theirs, inside the measured window. Splits are by recording
+(``Dataset.groups``): windows cut from one take are near-duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from frugalbench.audio.decode import AudioProblem, cut_windows, read_audio
+from frugalbench.errors import UserError
+from frugalbench.tasks.audio_folder import load_folder
+from frugalbench.tasks.base import Dataset, Metric, Task
+from frugalbench.tasks.loaders import load_hub_rows
+from frugalbench.tasks.metrics import detection_scores
+from frugalbench.tasks.registry import tasks
+
+HUB_ID = "rfcx/frugalai"
+LABELS = ("chainsaw", "environment")
+# The hub stores the label as a number; the challenge's own convention.
+HUB_LABELS = {0: "chainsaw", 1: "environment"}
+BUNDLED = "chainsaw"
+_cache: dict[tuple[Any, ...], Dataset] = {}
+
+
+def bundled_path() -> Path:
+    return Path(str(resources.files("frugalbench.tasks").joinpath(f"data/{BUNDLED}")))
+
+
+def _signature(root: Path) -> tuple[Any, ...]:
+    """What a folder's contents are, cheaply (names, sizes, times): reloads only on change."""
+    if not root.is_dir():
+        return (str(root),)
+    return (
+        str(root.resolve()),
+        *(
+            (str(p), st.st_size, st.st_mtime_ns)
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and (st := p.stat())
+        ),
+    )
+
+
+def load(data: str | None) -> Dataset:
+    """``None``: the bundled clips; ``hub`` or ``hub:SPLIT``: the hub; else a folder."""
+    if data is not None and (data == "hub" or data.startswith("hub:")):
+        return load_hub(data.partition(":")[2] or "train")
+    root = bundled_path() if data is None else Path(data)
+    key = _signature(root)
+    if key not in _cache:  # decoding a folder takes seconds; bench asks for it once per model
+        source = (
+            f"bundled:{BUNDLED} (real RFCx, scikit-maad and hobby-detector clips; see LICENSE.md)"
+            if data is None
+            else None
+        )
+        _cache.clear()
+        _cache[key] = load_folder(root, LABELS, source)
+    return _cache[key]
+
+
+def load_hub(split: str) -> Dataset:
+    def undecoded(data: Any) -> Any:
+        import datasets
+
+        return data.cast_column("audio", datasets.Audio(decode=False))
+
+    rows = load_hub_rows(HUB_ID, split, ["audio", "label"], prepare=undecoded)
+    return hub_rows_to_dataset(rows, f"hub:{HUB_ID}[{split}]")
+
+
+def hub_rows_to_dataset(rows: list[dict[str, Any]], source: str) -> Dataset:
+    """Hub rows (``audio`` as undecoded bytes, ``label`` as 0/1 or a name) to windows; each clip is
+    its own group (the hub gives no recording id)."""
+    inputs: list[Any] = []
+    labels: list[str] = []
+    ids: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    digest = hashlib.sha256()
+    for n, row in enumerate(rows):
+        audio = row.get("audio") or {}
+        name = str(audio.get("path") or f"row{n}")
+        raw = row.get("label")
+        label = HUB_LABELS.get(raw, raw) if isinstance(raw, int) else str(raw)
+        if label not in LABELS:
+            raise UserError(f"{source}: row {n}: unknown label {raw!r}; expected 0/1 or {LABELS}")
+        data = audio.get("bytes")
+        if not isinstance(data, bytes):
+            skipped.append((name, "no audio bytes in the row"))
+            continue
+        try:
+            mono, _ = read_audio(data)
+        except AudioProblem as problem:
+            skipped.append((name, str(problem)))
+            continue
+        digest.update(data)
+        for start_s, window in cut_windows(mono):
+            inputs.append(window)
+            labels.append(label)
+            ids.append(f"{name}@{start_s:g}s")
+    if not inputs:
+        raise UserError(f"{source}: no usable clips ({len(skipped)} skipped)")
+    return Dataset(
+        tuple(inputs),
+        tuple(labels),
+        source=source,
+        fingerprint="sha256:" + digest.hexdigest()[:16],
+        ids=tuple(ids),
+        groups=tuple(i.rsplit("@", 1)[0] for i in ids),
+        skipped=tuple(skipped),
+    )
+
+
+TASK = tasks.register("chainsaw")(
+    Task(
+        name="chainsaw",
+        description="Chainsaw (illegal logging) vs forest sound in 3-s clips at 12 kHz",
+        labels=LABELS,
+        input_kind="audio",
+        metrics=(
+            Metric("accuracy", True, "share of clips given the right label"),
+            Metric("chainsaw_recall", True, "share of chainsaw clips detected"),
+            Metric("false_alarm_rate", False, "share of forest clips flagged as chainsaw"),
+            Metric("f1", True, "F1 of the chainsaw class"),
+        ),
+        loader=load,
+        scorer=detection_scores("chainsaw"),
+        input_unit="clip",
+        positive="chainsaw",
+    )
+)

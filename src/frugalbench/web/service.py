@@ -1,0 +1,328 @@
+"""What the server does, apart from HTTP: challenges, tokens, submissions, evaluations, rankings.
+
+Kept apart from the routes so that the queue's workers and the CLI use the same functions, and
+tests can call them without a web client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from frugalbench.errors import UserError
+from frugalbench.web.db import Challenge, Job, Submission, Team, Token, utcnow
+from frugalbench.web.settings import Settings
+
+HEARTBEAT_S = 5.0
+
+
+class NotFound(UserError):
+    pass
+
+
+class Unauthorized(UserError):
+    pass
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_admin(settings: Settings, token: str | None) -> bool:
+    return bool(settings.admin_token and token and hmac.compare_digest(settings.admin_token, token))
+
+
+def team_for_token(session: Session, token: str | None) -> Team:
+    if not token:
+        raise Unauthorized("a team token is needed: send 'Authorization: Bearer TOKEN'")
+    row = session.scalar(
+        select(Token).where(Token.digest == token_digest(token), Token.revoked.is_(False))
+    )
+    if row is None:
+        raise Unauthorized("unknown or revoked token; ask the organiser for a team token")
+    team = session.get(Team, row.team_id)
+    assert team is not None
+    return team
+
+
+def create_team(session: Session, name: str) -> tuple[Team, str]:
+    """A team and its first token; the token is returned once and only its hash is stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise UserError("a team name needs 1 to 100 characters")
+    if session.scalar(select(Team).where(Team.name == name)) is not None:
+        raise UserError(f"team {name!r} exists already")
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    token = secrets.token_urlsafe(32)
+    session.add(Token(team_id=team.id, digest=token_digest(token)))
+    session.commit()
+    return team, token
+
+
+def create_challenge(
+    session: Session,
+    slug: str,
+    task: str,
+    hidden_data: str,
+    ranking: str = "pareto",
+    ranking_params: dict[str, float] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+) -> Challenge:
+    from frugalbench.leaderboard import RANKINGS
+    from frugalbench.tasks import get_task
+
+    if not slug.replace("-", "").replace("_", "").isalnum() or len(slug) > 100:
+        raise UserError("a challenge slug uses letters, digits, '-' and '_' (at most 100)")
+    if ranking not in RANKINGS:
+        raise UserError(f"unknown ranking {ranking!r}; use one of {', '.join(RANKINGS)}")
+    task_obj = get_task(task)
+    path = Path(hidden_data).resolve()
+    dataset = task_obj.load(str(path))  # a bad file is refused now, not at the first evaluation
+    if session.scalar(select(Challenge).where(Challenge.slug == slug)) is not None:
+        raise UserError(f"challenge {slug!r} exists already")
+    challenge = Challenge(
+        slug=slug,
+        task=task,
+        hidden_data=str(path),
+        ranking=ranking,
+        ranking_params={**(ranking_params or {}), "n_inputs": len(dataset)},
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    session.add(challenge)
+    session.commit()
+    return challenge
+
+
+def get_challenge(session: Session, slug: str) -> Challenge:
+    challenge = session.scalar(select(Challenge).where(Challenge.slug == slug))
+    if challenge is None:
+        raise NotFound(f"no challenge {slug!r}")
+    return challenge
+
+
+def store_submission(
+    session: Session,
+    settings: Settings,
+    challenge: Challenge,
+    team: Team,
+    filename: str,
+    upload: Path,
+    name: str | None = None,
+) -> tuple[Submission, Job]:
+    """Check and unpack an uploaded archive, record the submission and its queued job."""
+    from frugalbench.models.directory import directory_size_bytes, read_manifest
+    from frugalbench.web.archive import unpack
+
+    now = utcnow()
+    if challenge.opens_at and now < challenge.opens_at:
+        raise UserError(f"challenge {challenge.slug!r} opens at {challenge.opens_at} UTC")
+    if challenge.closes_at and now > challenge.closes_at:
+        raise UserError(f"challenge {challenge.slug!r} closed at {challenge.closes_at} UTC")
+    digest = hashlib.sha256(upload.read_bytes()).hexdigest()
+    folder = settings.data_dir / "submissions" / f"{team.id}-{digest[:16]}-{int(time.time())}"
+    upload_name = folder.with_name(folder.name + "-upload") / Path(filename).name
+    upload_name.parent.mkdir(parents=True)
+    shutil.copyfile(upload, upload_name)
+    try:
+        model_dir = unpack(
+            upload_name, folder, settings.max_unpacked_bytes, settings.max_archive_members
+        )
+        manifest = read_manifest(model_dir)
+    finally:
+        shutil.rmtree(upload_name.parent, ignore_errors=True)
+    if manifest.task and manifest.task != challenge.task:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UserError(
+            f"the model is for task {manifest.task!r}; challenge {challenge.slug!r} is "
+            f"{challenge.task!r}"
+        )
+    submission = Submission(
+        challenge_id=challenge.id,
+        team_id=team.id,
+        name=(name or manifest.model)[:200],
+        manifest=manifest.model_dump(mode="json"),
+        directory=str(model_dir),
+        archive_sha256=digest,
+        size_bytes=directory_size_bytes(model_dir),
+    )
+    session.add(submission)
+    session.flush()
+    job = Job(submission_id=submission.id)
+    session.add(job)
+    session.commit()
+    return submission, job
+
+
+# --- evaluation (runs in a queue worker) -------------------------------------------------------
+
+
+def claim(session: Session, job_id: int, worker: str) -> Job | None:
+    """Mark a queued job running, atomically: two workers never run one job."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(
+            status="running",
+            attempts=Job.attempts + 1,
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+        )
+    )
+    session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Job, job_id)
+
+
+def finish(session: Session, job_id: int, status: str, reason: str | None, result: Any) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=status, reason=reason, result=result, finished_at=utcnow())
+    )
+    session.commit()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def evaluate_job(factory: sessionmaker[Any], settings: Settings, job_id: int) -> str:
+    """Evaluate one queued job in the sandboxed harness; returns the job's final status.
+
+    Every outcome is written to the job: ``ok`` with the result, or ``failed`` with the reason
+    (a bad model, a missing sandbox, hidden data that went missing). A heartbeat thread keeps the
+    job's lease while the evaluation runs, so ``reap`` can tell a slow job from a dead worker.
+    """
+    with factory() as session:
+        job = claim(session, job_id, worker_name())
+        if job is None:
+            return "skipped"
+        submission = session.get(Submission, job.submission_id)
+        assert submission is not None
+        challenge = session.get(Challenge, submission.challenge_id)
+        assert challenge is not None
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(factory, job_id, stop), daemon=True, name="job-heartbeat"
+    )
+    beat.start()
+    try:
+        status, reason, result = _evaluate(settings, challenge, submission)
+    except Exception as exc:  # recorded on the job: nothing is lost, the worker goes on
+        status, reason, result = "failed", f"{type(exc).__name__}: {exc}", None
+    finally:
+        stop.set()
+        beat.join()
+    with factory() as session:
+        finish(session, job_id, status, reason, result)
+    return status
+
+
+def _heartbeat(factory: sessionmaker[Any], job_id: int, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_S):
+        with factory() as session:
+            session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
+            session.commit()
+
+
+def _evaluate(
+    settings: Settings, challenge: Challenge, submission: Submission
+) -> tuple[str, str | None, Any]:
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import run
+    from frugalbench.harness.sandbox import SandboxPolicy
+    from frugalbench.tasks import get_task
+
+    sandbox: SandboxPolicy | None = None
+    available, why = isolation_cached()
+    if available:
+        hidden = {str(settings.data_dir.resolve()), str(Path(challenge.hidden_data).parent)}
+        if settings.db_url.startswith("sqlite:///"):
+            hidden.add(str(Path(settings.db_url.removeprefix("sqlite:///")).parent))
+    elif not settings.allow_unsandboxed:
+        return "failed", f"no sandbox on this evaluation machine ({why})", None
+    with tempfile.TemporaryDirectory(prefix="fb-eval-") as tmp:
+        # the model is copied out of the server's folder, which the sandbox hides
+        model_dir = Path(tmp) / "model"
+        shutil.copytree(submission.directory, model_dir)
+        work = Path(tmp) / "work"
+        work.mkdir()
+        for path in [Path(tmp), model_dir, *model_dir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        if available:
+            sandbox = SandboxPolicy(
+                cpu_s=settings.eval_cpu_s,
+                memory_bytes=settings.eval_memory_bytes,
+                hidden=tuple(sorted(hidden)),
+                workdir=str(work),
+            )
+        config = RunConfig(idle_s=settings.idle_s, timeout_s=settings.eval_timeout_s)
+        result = run(
+            get_task(challenge.task), str(model_dir), config, challenge.hidden_data, sandbox=sandbox
+        )
+    payload = json.loads(result.model_dump_json())
+    payload["model"]["directory"] = f"submission {submission.id}"
+    payload["task"]["data"]["source"] = f"hidden evaluation data of challenge {challenge.slug}"
+    payload["sandbox"] = sandbox.describe() if sandbox else "none (allowed by the admin)"
+    reason = f"{result.failure.phase}: {result.failure.reason}" if result.failure else None
+    return result.status, reason, payload
+
+
+_isolation: tuple[bool, str] | None = None
+
+
+def isolation_cached() -> tuple[bool, str]:
+    global _isolation
+    if _isolation is None:
+        from frugalbench.harness.sandbox import isolation
+
+        _isolation = isolation()
+    return _isolation
+
+
+def reap(factory: sessionmaker[Any], settings: Settings, enqueue: Any) -> list[int]:
+    """Jobs whose worker stopped answering (killed, crashed, machine lost): queued again while
+    attempts remain, else failed with the reason. Returns the ids queued again."""
+    cutoff = utcnow() - timedelta(seconds=settings.lease_s)
+    again: list[int] = []
+    with factory() as session:
+        stale = session.scalars(
+            select(Job).where(Job.status == "running", Job.heartbeat_at < cutoff)
+        ).all()
+        for job in stale:
+            if job.attempts <= settings.job_retries:
+                job.status = "queued"
+                job.reason = f"worker {job.worker} stopped answering; queued again"
+                again.append(job.id)
+            else:
+                job.status = "failed"
+                job.finished_at = utcnow()
+                job.reason = (
+                    f"the evaluation worker stopped answering {job.attempts} times "
+                    f"(last: {job.worker}); given up after {settings.job_retries} retries"
+                )
+        session.commit()
+    for job_id in again:
+        enqueue(job_id)
+    return again

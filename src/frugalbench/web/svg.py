@@ -1,0 +1,131 @@
+"""Small inline SVG charts (no JavaScript, no network): the accuracy-versus-energy plot with its
+Pareto front, and energy per phase as bars. Pure functions from numbers to markup."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    energy_j: float
+    accuracy: float
+    on_front: bool
+    low_j: float | None = None
+    high_j: float | None = None
+
+
+def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> str:
+    """Accuracy against inference energy per 1,000 inputs (log axis), 95% bars, front as steps."""
+    left, right, top, bottom = 64, 20, 20, 48
+    usable = [p for p in points if p.energy_j > 0]
+    if not usable:
+        return (
+            f'<svg width="{width}" height="{height}" role="img">'
+            '<text x="20" y="40">no results yet</text></svg>'
+        )
+    lo = min(p.low_j or p.energy_j for p in usable)
+    hi = max(p.high_j or p.energy_j for p in usable)
+    x_min, x_max = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    if x_max == x_min:
+        x_max += 1
+    accs = [p.accuracy for p in usable]
+    y_min, y_max = max(0.0, min(accs) - 0.05), min(1.0, max(accs) + 0.05)
+    if y_max - y_min < 0.1:
+        y_min = max(0.0, y_max - 0.1)
+
+    def sx(e: float) -> float:
+        return left + (math.log10(e) - x_min) / (x_max - x_min) * (width - left - right)
+
+    def sy(a: float) -> float:
+        return top + (y_max - a) / (y_max - y_min) * (height - top - bottom)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="accuracy against energy">',
+        "<style>text{font:11px sans-serif}.front{fill:#1a7f37}.other{fill:#888}</style>",
+    ]
+    for k in range(x_min, x_max + 1):
+        x = sx(10.0**k)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
+            f"{_fmt_j(10.0**k)}</text>"
+        )
+    for i in range(6):
+        a = y_min + i * (y_max - y_min) / 5
+        y = sy(a)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#eee"/>'
+        )
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{a:.2f}</text>')
+    parts.append(
+        f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">'
+        "inference energy per 1,000 inputs (log scale; bars: 95% interval)</text>"
+    )
+    parts.append(
+        f'<text transform="translate(14,{(top + height - bottom) / 2}) rotate(-90)" '
+        'text-anchor="middle">accuracy</text>'
+    )
+    front = sorted((p.energy_j, p.accuracy) for p in usable if p.on_front)
+    if front:
+        path = []
+        for i, (e, a) in enumerate(front):
+            path.append(
+                f"{'M' if i == 0 else 'H'}{sx(e):.1f}" + ("" if i == 0 else f" V{sy(a):.1f}")
+            )
+            if i == 0:
+                path[-1] += f" {sy(a):.1f}"
+        parts.append(
+            f'<path d="{" ".join(path)}" fill="none" stroke="#1a7f37" stroke-opacity="0.6"/>'
+        )
+    for p in usable:
+        cls = "front" if p.on_front else "other"
+        x, y = sx(p.energy_j), sy(p.accuracy)
+        if p.low_j and p.high_j:
+            parts.append(
+                f'<line x1="{sx(p.low_j):.1f}" y1="{y:.1f}" x2="{sx(p.high_j):.1f}" y2="{y:.1f}" '
+                f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
+            )
+        parts.append(
+            f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>{escape(p.label)}: '
+            f"{p.accuracy:.3f}, {_fmt_j(p.energy_j)}</title></circle>"
+        )
+        parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}">{escape(p.label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(values: Sequence[tuple[str, float]], unit: str = "J", width: int = 480) -> str:
+    """Horizontal bars, one per (label, value): energy per phase."""
+    row = 22
+    height = row * len(values) + 10
+    top_value = max((v for _, v in values), default=0.0) or 1.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        'aria-label="energy per phase"><style>text{font:11px sans-serif}</style>'
+    ]
+    for i, (label, value) in enumerate(values):
+        y = 5 + i * row
+        w = max(1.0, (width - 200) * value / top_value)
+        parts.append(f'<text x="0" y="{y + 14}">{escape(label)}</text>')
+        parts.append(f'<rect x="90" y="{y + 3}" width="{w:.1f}" height="14" fill="#4c8bf5"/>')
+        parts.append(
+            f'<text x="{95 + w:.1f}" y="{y + 14}">'
+            f"{_fmt_j(value) if unit == 'J' else f'{value:g} {unit}'}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _fmt_j(value: float) -> str:
+    for scale, unit in ((1e6, "MJ"), (1e3, "kJ"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.3g} J"

@@ -1,0 +1,116 @@
+"""``detect``: segments from first principles, streaming that cuts the same windows as reading
+whole, a real recording end to end, bad recordings reported, and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from frugalbench.config import RunConfig
+from frugalbench.harness.detect import detect, merge_segments
+from frugalbench.harness.runner import train
+from frugalbench.tasks import get_task
+from frugalbench.tasks.chainsaw import bundled_path
+from tests.conftest import cli
+
+TASK = get_task("chainsaw")
+CONFIG = RunConfig(idle_s=0.5)
+
+
+def test_merge_segments_joins_consecutive_and_overlapping_hits() -> None:
+    starts = [0.0, 3.0, 6.0, 9.0, 12.0, 15.0]
+    hits = [False, True, True, False, True, False]
+    conf = [0.9, 0.6, 0.8, 0.7, 0.99, 0.5]
+    segments = merge_segments(starts, hits, conf)
+    assert [(s.start_s, s.end_s) for s in segments] == [(3.0, 9.0), (12.0, 15.0)]
+    assert segments[0].mean_confidence == pytest.approx(0.7)
+    assert segments[0].max_confidence == pytest.approx(0.8)
+    overlapping = merge_segments([0.0, 1.5, 3.0], [True, True, True], [1, 1, 1])
+    assert [(s.start_s, s.end_s) for s in overlapping] == [(0.0, 6.0)]
+    assert merge_segments([], [], []) == []
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """45 s of real audio, forest / chainsaw / forest, as 48 kHz stereo (resampled on read)."""
+    parts = [
+        sf.read(bundled_path() / "alexsanch-infineon" / name, dtype="float32")[0]
+        for name in ("forest1.flac", "chainsaw12.flac", "forest2.flac")
+    ]
+    at_48k = resample_poly(np.concatenate(parts), 4, 1).astype(np.float32)
+    path = tmp_path_factory.mktemp("rec") / "guardian.wav"
+    sf.write(path, np.stack([at_48k, at_48k], axis=1), 48_000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "logmel-linear"
+    return train(TASK, "logmel-linear", out, None, CONFIG, holdout=False).directory
+
+
+def test_detect_finds_the_chainsaw_in_a_real_recording(recording: Path, model_dir: Path) -> None:
+    report = detect(model_dir, [recording], "chainsaw", CONFIG, block_s=10.0)
+    rec = report.recordings[0]
+    assert rec.problem is None and rec.duration_s == pytest.approx(45.0, abs=0.01)
+    assert rec.n_windows == 15  # 10-s blocks carry their tails: the same windows as whole
+    hit = [s for s in rec.segments if s.start_s < 30 and s.end_s > 15]
+    assert hit and sum(s.end_s - s.start_s for s in rec.segments) <= 24
+    assert report.energy_j > 0 and report.energy_j_per_audio_hour == pytest.approx(
+        report.energy_j * 80
+    )
+    overlapping = detect(model_dir, [recording], "chainsaw", CONFIG, hop_s=1.5, block_s=7.0)
+    assert overlapping.recordings[0].n_windows == 29
+
+
+def test_a_bad_recording_is_reported_and_the_others_still_run(
+    recording: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.flac"
+    broken.write_bytes(b"fLaC" + b"\x00" * 64)
+    report = detect(model_dir, [broken, recording], "chainsaw", CONFIG)
+    assert report.recordings[0].problem and "not a readable audio file" in (
+        report.recordings[0].problem
+    )
+    assert report.recordings[1].n_windows == 15
+
+
+def test_cli_detect_prints_segments_and_energy_per_hour(
+    recording: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "detect.json"
+    proc = cli("detect", "chainsaw", str(recording), "--model", str(model_dir), "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "per hour of audio" in proc.stdout and "chainsaw segments" in proc.stdout
+    assert '"energy_j_per_audio_hour"' in out.read_text()
+
+
+def test_cli_detect_trains_a_named_model_first(recording: Path) -> None:
+    proc = cli("detect", "chainsaw", str(recording), "--model", "logmel-linear", "--idle-s", "0.5")
+    assert proc.returncode == 0, proc.stderr
+    assert "training logmel-linear on the bundled clips first" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["detect", "climate-disinfo", "x.wav"], "detect runs on audio detection tasks"),
+        (["detect", "chainsaw", "missing.wav"], "no such recording: missing.wav"),
+        (["detect", "chainsaw", __file__, "--model", "nope"], "neither a model directory"),
+    ],
+)
+def test_cli_detect_mistakes_exit_2(args: list[str], message: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_detect_exits_2_when_no_recording_can_be_read(model_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF")
+    proc = cli("detect", "chainsaw", str(bad), "--model", str(model_dir))
+    assert proc.returncode == 2 and "skipped" in proc.stdout

@@ -1,0 +1,129 @@
+"""The server end to end on SQLite: admin, teams, upload, queue, sandboxed evaluation,
+leaderboard (JSON, CSV, page), and every user mistake as a one-line 4xx."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from frugalbench.models.directory import save_model
+from frugalbench.models.tfidf_linear import TfidfLinearModel
+from tests.conftest import QUOTES
+from tests.web.conftest import admin_headers, tar_of, upload
+
+
+def trained(tmp_path: Path, name: str, **params: object) -> Path:
+    texts = [q for q, _ in QUOTES] * 3
+    labels = [lab for _, lab in QUOTES] * 3
+    out = tmp_path / name
+    save_model(TfidfLinearModel(min_df=1, **params).fit(texts, labels), out)  # type: ignore[arg-type]
+    return out
+
+
+def evaluate_all(client: TestClient) -> None:
+    queue = client.app.state.queue  # type: ignore[attr-defined]
+    while queue.run_one():
+        pass
+
+
+def test_submit_evaluate_and_rank(
+    client: TestClient, challenge: str, team_token: str, tmp_path: Path
+) -> None:
+    for name, c in (("strong", 10.0), ("weak", 0.001)):
+        response = upload(client, challenge, team_token, tar_of(trained(tmp_path, name, c=c)))
+        assert response.status_code == 202, response.text
+        assert client.get(f"/api/jobs/{response.json()['job']}").json()["status"] == "queued"
+    evaluate_all(client)
+    board = client.get(f"/api/challenges/{challenge}/leaderboard").json()
+    assert len(board["rows"]) == 2
+    first = board["rows"][0]
+    assert first["rank"] == 1 and first["pareto_rank"] == 1 and first["label"] == "front 1"
+    assert first["energy_per_1000_j"] > 0 and "cpu: estimated by process" in first["method"]
+    assert first["team"] == "owls" and first["accuracy"] >= board["rows"][1]["accuracy"]
+    detail = client.get(f"/api/submissions/{first['submission']}").json()
+    assert detail["job"]["status"] == "ok"
+    assert set(detail["result"]["phases"]) == {"load", "warmup", "inference"}
+    assert detail["result"]["sandbox"]["network"].startswith("none")
+    assert str(tmp_path) not in json.dumps(detail["result"])  # no server paths leak
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/api/challenges/{challenge}/leaderboard?format=csv").text)
+        )
+    )
+    assert [r["rank"] for r in rows] == ["1", "2"] and rows[0]["team"] == "owls"
+    page = client.get(f"/challenges/{challenge}").text
+    assert "<svg" in page and "owls" in page and "front 1" in page
+    assert "energy per phase" in client.get(f"/submissions/{first['submission']}").text.lower()
+
+
+def test_a_broken_submission_is_a_failed_job_with_its_reason(
+    client: TestClient, challenge: str, team_token: str, user_model_dir
+) -> None:
+    response = upload(client, challenge, team_token, tar_of(user_model_dir("Raises")))
+    assert response.status_code == 202
+    evaluate_all(client)
+    job = client.get(f"/api/jobs/{response.json()['job']}").json()
+    assert job["status"] == "failed" and "boom in predict" in job["reason"]
+    assert client.get(f"/api/challenges/{challenge}/leaderboard").json()["rows"] == []
+
+
+def test_labels_never_reach_a_submission(
+    client: TestClient, challenge: str, team_token: str, user_model_dir, tmp_path: Path
+) -> None:
+    """The harness sends quotes only; a submission that goes looking for the hidden file on
+    disk finds its folder hidden and unreadable."""
+    spy = user_model_dir("Reader", {"path": str(tmp_path / "hidden" / "test.csv")})
+    response = upload(client, challenge, team_token, tar_of(spy))
+    evaluate_all(client)
+    job = client.get(f"/api/jobs/{response.json()['job']}").json()
+    assert job["status"] == "failed"
+    assert "FileNotFoundError" in job["reason"] or "PermissionError" in job["reason"]
+
+
+def test_mistakes_are_one_line_4xx(client: TestClient, challenge: str, team_token: str) -> None:
+    assert client.post("/api/teams", json={"name": "x"}).status_code == 403
+    wrong = {"Authorization": "Bearer nope"}
+    assert client.post("/api/teams", json={"name": "x"}, headers=wrong).status_code == 403
+    no_token = client.post(
+        f"/api/challenges/{challenge}/submissions", files={"archive": ("a.tar.gz", b"x")}
+    )
+    assert no_token.status_code == 401 and "team token" in no_token.json()["detail"]
+    bad = upload(client, challenge, team_token, b"not an archive")
+    assert bad.status_code == 422 and "not a readable tar archive" in bad.json()["detail"]
+    big = upload(client, challenge, team_token, b"\0" * 2_100_000)
+    assert big.status_code == 413
+    missing = upload(client, "nope", team_token, b"x")
+    assert missing.status_code == 404 and "no challenge 'nope'" in missing.json()["detail"]
+    dup = client.post("/api/teams", json={"name": "owls"}, headers=admin_headers())
+    assert dup.status_code == 422 and "exists already" in dup.json()["detail"]
+    bad_task = client.post(
+        "/api/challenges",
+        json={"slug": "x", "task": "climate-disinfo", "hidden_data": "/nope.csv"},
+        headers=admin_headers(),
+    )
+    assert bad_task.status_code == 422 and "no such file" in bad_task.json()["detail"]
+    unknown = client.post(
+        "/api/challenges",
+        json={"slug": "y", "task": "climate-diz", "hidden_data": "/nope.csv"},
+        headers=admin_headers(),
+    )
+    assert unknown.status_code == 404 and "Did you mean" in unknown.json()["detail"]
+    assert client.get("/api/jobs/999").status_code == 404
+    assert client.get(f"/api/challenges/{challenge}/leaderboard?format=xml").status_code == 422
+
+
+def test_a_model_for_another_task_is_refused(
+    client: TestClient, challenge: str, team_token: str, tmp_path: Path
+) -> None:
+    from frugalbench.models.logmel_linear import LogMelLinearModel
+    from frugalbench.tasks import get_task
+
+    data = get_task("chainsaw").load(None)
+    out = tmp_path / "audio"
+    save_model(LogMelLinearModel().fit(data.inputs, data.labels), out)
+    response = upload(client, challenge, team_token, tar_of(out))
+    assert response.status_code == 422 and "for task 'chainsaw'" in response.json()["detail"]

@@ -1,0 +1,55 @@
+"""The server as a user runs it: `frugalbench serve` in its own process (SQLite and the embedded
+worker, nothing else started), then `admin`, `submit --wait` and `leaderboard` over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frugalbench.cli_server import pack
+from frugalbench.errors import UserError
+from tests.conftest import cli
+
+
+def test_organise_submit_and_read_the_leaderboard(
+    server: str, tmp_path: Path, small_csv: Path
+) -> None:
+    out = cli("admin", "create-team", "herons", "--server", server, "--token", "adm")
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().rsplit(" ", 1)[-1]
+    out = cli(
+        "admin", "create-challenge", "quotes", "--task", "climate-disinfo",
+        "--hidden-data", str(small_csv), "--ranking", "stars", "--server", server, "--token", "adm",
+    )  # fmt: skip
+    assert out.returncode == 0 and "ranking stars" in out.stdout, out.stderr
+    model = tmp_path / "model"
+    trained = cli("train", "climate-disinfo", "--model", "majority", "--out", str(model),
+                  "--idle-s", "0.2")  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    sub = cli("submit", "quotes", str(model), "--server", server, "--token", token, "--wait")
+    assert sub.returncode == 0 and "ok" in sub.stdout, sub.stdout + sub.stderr
+    csv_path = tmp_path / "board.csv"
+    board = cli("leaderboard", "quotes", "--server", server, "--csv", str(csv_path))
+    assert board.returncode == 0 and "herons" in board.stdout and "5 stars" in board.stdout
+    assert csv_path.read_text().startswith("rank,label,team")
+
+
+def test_server_mistakes_are_one_line_exit_2(server: str, tmp_path: Path) -> None:
+    wrong = cli("admin", "create-team", "x", "--server", server, "--token", "bad")
+    assert wrong.returncode == 2 and "403" in wrong.stderr and "admin token" in wrong.stderr
+    down = cli("leaderboard", "x", "--server", "http://127.0.0.1:9")
+    assert down.returncode == 2 and "cannot reach" in down.stderr
+    missing = cli("leaderboard", "nope", "--server", server)
+    assert missing.returncode == 2 and "no challenge 'nope'" in missing.stderr
+    for proc in (wrong, down, missing):
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_pack_refuses_what_the_server_would(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"no frugalbench-model\.json"):
+        pack(tmp_path)
+    (tmp_path / "frugalbench-model.json").write_text("{}")
+    (tmp_path / "link").symlink_to("/etc/passwd")
+    with pytest.raises(UserError, match="symlinks cannot be submitted"):
+        pack(tmp_path)
