@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from frugalbench.models.directory import save_model
 from frugalbench.models.tfidf_linear import TfidfLinearModel
+from frugalbench.web.settings import Settings
 from tests.conftest import QUOTES
 from tests.web.conftest import admin_headers, tar_of, upload
 
@@ -127,3 +128,45 @@ def test_a_model_for_another_task_is_refused(
     save_model(LogMelLinearModel().fit(data.inputs, data.labels), out)
     response = upload(client, challenge, team_token, tar_of(out))
     assert response.status_code == 422 and "for task 'chainsaw'" in response.json()["detail"]
+
+
+def test_hostile_submissions_fail_with_reasons_and_the_server_stays_up(
+    settings: Settings, small_csv: Path, user_model_dir, tmp_path: Path
+) -> None:
+    """Each escape attempt, submitted through the server, ends as a failed job with its reason;
+    afterwards the server still serves and evaluates."""
+    from frugalbench.web.app import create_app
+
+    quick = settings.model_copy(update={"eval_timeout_s": 5.0, "eval_memory_bytes": 1024**3})
+    with TestClient(create_app(quick, start_worker=False)) as client:
+        hidden = tmp_path / "hidden.csv"
+        hidden.write_bytes(small_csv.read_bytes())
+        client.post(
+            "/api/challenges",
+            json={"slug": "c", "task": "climate-disinfo", "hidden_data": str(hidden)},
+            headers=admin_headers(),
+        )
+        token = client.post("/api/teams", json={"name": "t"}, headers=admin_headers()).json()[
+            "token"
+        ]
+        attempts = {
+            "Network": "Network is unreachable",
+            "Writer": "Error",  # read-only file system, or a hidden folder: both refuse
+            "ForkBomb": "Resource temporarily unavailable",
+            "Hog": "MemoryError",
+            "Hang": "timeout",
+        }
+        jobs = {}
+        for cls in attempts:
+            params = {"path": str(tmp_path / "owned.txt")} if cls == "Writer" else {}
+            jobs[cls] = upload(client, "c", token, tar_of(user_model_dir(cls, params))).json()[
+                "job"
+            ]
+        evaluate_all(client)
+        for cls, expected in attempts.items():
+            job = client.get(f"/api/jobs/{jobs[cls]}").json()
+            assert job["status"] == "failed" and expected in job["reason"], (cls, job)
+        assert not (tmp_path / "owned.txt").exists()
+        ok = upload(client, "c", token, tar_of(user_model_dir("Secrets"))).json()["job"]
+        evaluate_all(client)
+        assert client.get(f"/api/jobs/{ok}").json()["status"] == "ok"
