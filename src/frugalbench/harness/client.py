@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, Self
 
 from frugalbench.errors import WorkerFailed
+from frugalbench.harness.sandbox import SandboxPolicy
 
 # Threads in BLAS/OpenMP pools that spin while waiting burn CPU time that is not work; the worker
 # is told to wait passively so that its CPU time follows its work.
@@ -33,7 +34,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 class WorkerClient:
-    def __init__(self, timeout_s: float = 900.0, sandbox: Any = None) -> None:
+    def __init__(self, timeout_s: float = 900.0, sandbox: SandboxPolicy | None = None) -> None:
         self.timeout_s = timeout_s
         self.sandbox = sandbox
         self._process: Any = None

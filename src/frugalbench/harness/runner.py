@@ -21,6 +21,7 @@ from typing import Any
 from frugalbench.config import RunConfig
 from frugalbench.errors import UserError, WorkerFailed
 from frugalbench.harness.client import WORKER_ENV, WorkerClient
+from frugalbench.harness.sandbox import SandboxPolicy
 from frugalbench.measure.backends import MeterPlan
 from frugalbench.measure.base import Measurement
 from frugalbench.measure.reference import measure_speed_index
@@ -188,7 +189,7 @@ def run(
     progress: Progress = _no_progress,
     holdout: bool | None = None,
     keep_model_dir: Path | None = None,
-    sandbox: Any = None,
+    sandbox: SandboxPolicy | None = None,
 ) -> RunResult:
     """Evaluate ``model`` (a registered name, trained first, or a model directory) on ``task``.
 

@@ -136,7 +136,8 @@ def store_submission(
         raise UserError(f"challenge {challenge.slug!r} opens at {challenge.opens_at} UTC")
     if challenge.closes_at and now > challenge.closes_at:
         raise UserError(f"challenge {challenge.slug!r} closed at {challenge.closes_at} UTC")
-    digest = hashlib.sha256(upload.read_bytes()).hexdigest()
+    with upload.open("rb") as fh:  # streamed: an upload may be hundreds of MB
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     folder = settings.data_dir / "submissions" / f"{team.id}-{digest[:16]}-{int(time.time())}"
     upload_name = folder.with_name(folder.name + "-upload") / Path(filename).name
     upload_name.parent.mkdir(parents=True)

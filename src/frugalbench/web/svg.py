@@ -28,8 +28,10 @@ def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> 
             f'<svg width="{width}" height="{height}" role="img">'
             '<text x="20" y="40">no results yet</text></svg>'
         )
-    lo = min(p.low_j or p.energy_j for p in usable)
-    hi = max(p.high_j or p.energy_j for p in usable)
+    # a t-interval's low end can fall below zero (few repeats, a noisy window): such a bar runs
+    # to the axis's left edge, and the axis is scaled on the positive values only
+    lo = min(p.low_j if p.low_j and p.low_j > 0 else p.energy_j for p in usable)
+    hi = max(p.high_j if p.high_j and p.high_j > 0 else p.energy_j for p in usable)
     x_min, x_max = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     if x_max == x_min:
         x_max += 1
@@ -88,9 +90,10 @@ def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> 
     for p in usable:
         cls = "front" if p.on_front else "other"
         x, y = sx(p.energy_j), sy(p.accuracy)
-        if p.low_j and p.high_j:
+        if p.low_j is not None and p.high_j:
+            x_low = sx(p.low_j) if p.low_j > 0 else left
             parts.append(
-                f'<line x1="{sx(p.low_j):.1f}" y1="{y:.1f}" x2="{sx(p.high_j):.1f}" y2="{y:.1f}" '
+                f'<line x1="{x_low:.1f}" y1="{y:.1f}" x2="{sx(p.high_j):.1f}" y2="{y:.1f}" '
                 f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
             )
         parts.append(
