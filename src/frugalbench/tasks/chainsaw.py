@@ -8,14 +8,12 @@ waveforms; any feature extraction is theirs, inside the measured window. Splits 
 
 from __future__ import annotations
 
-import hashlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from frugalbench.audio.decode import AudioProblem, cut_windows, read_audio
 from frugalbench.errors import UserError
-from frugalbench.tasks.audio_folder import load_folder
+from frugalbench.tasks.audio_folder import Entry, load_entries, load_folder
 from frugalbench.tasks.base import Dataset, Metric, Task
 from frugalbench.tasks.loaders import load_hub_rows
 from frugalbench.tasks.metrics import detection_scores
@@ -75,13 +73,11 @@ def load_hub(split: str) -> Dataset:
 
 
 def hub_rows_to_dataset(rows: list[dict[str, Any]], source: str) -> Dataset:
-    """Hub rows (``audio`` as undecoded bytes, ``label`` as 0/1 or a name) to windows; each clip is
-    its own group (the hub gives no recording id)."""
-    inputs: list[Any] = []
-    labels: list[str] = []
-    ids: list[str] = []
+    """Hub rows (``audio`` as undecoded bytes, ``label`` as 0/1 or a name) to windows, through the
+    same decoding, windowing and skipping as a folder; each clip is its own group (the hub gives
+    no recording id)."""
+    entries: list[Entry] = []
     skipped: list[tuple[str, str]] = []
-    digest = hashlib.sha256()
     for n, row in enumerate(rows):
         audio = row.get("audio") or {}
         name = str(audio.get("path") or f"row{n}")
@@ -90,30 +86,11 @@ def hub_rows_to_dataset(rows: list[dict[str, Any]], source: str) -> Dataset:
         if label not in LABELS:
             raise UserError(f"{source}: row {n}: unknown label {raw!r}; expected 0/1 or {LABELS}")
         data = audio.get("bytes")
-        if not isinstance(data, bytes):
+        if isinstance(data, bytes):
+            entries.append(Entry(name, data, label, name))
+        else:
             skipped.append((name, "no audio bytes in the row"))
-            continue
-        try:
-            mono, _ = read_audio(data)
-        except AudioProblem as problem:
-            skipped.append((name, str(problem)))
-            continue
-        digest.update(data)
-        for start_s, window in cut_windows(mono):
-            inputs.append(window)
-            labels.append(label)
-            ids.append(f"{name}@{start_s:g}s")
-    if not inputs:
-        raise UserError(f"{source}: no usable clips ({len(skipped)} skipped)")
-    return Dataset(
-        tuple(inputs),
-        tuple(labels),
-        source=source,
-        fingerprint="sha256:" + digest.hexdigest()[:16],
-        ids=tuple(ids),
-        groups=tuple(i.rsplit("@", 1)[0] for i in ids),
-        skipped=tuple(skipped),
-    )
+    return load_entries(entries, skipped, source)
 
 
 TASK = tasks.register("chainsaw")(
