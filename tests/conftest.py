@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -255,3 +256,53 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         cwd=cwd,
         timeout=600,
     )
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright; skipped, with the reason, where it is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium: apt-get install chromium (.ci/run installs it)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def text_result_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real result: tfidf-linear trained and measured on the bundled quotes (seconds)."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import run
+    from frugalbench.tasks import get_task
+
+    path = tmp_path_factory.mktemp("results") / "text.json"
+    run(get_task("climate-disinfo"), "tfidf-linear", RunConfig(repeats=3, idle_s=0.2)).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def audio_result_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real result: logmel-linear on the bundled chainsaw clips."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import run
+    from frugalbench.tasks import get_task
+
+    path = tmp_path_factory.mktemp("results") / "audio.json"
+    run(get_task("chainsaw"), "logmel-linear", RunConfig(repeats=3, idle_s=0.2)).save(path)
+    return path

@@ -442,13 +442,14 @@ def measure_cmd(
     raise typer.Exit(exit_code)
 
 
-def _register_server_commands() -> None:
-    from frugalbench.cli_server import register
+def _register_commands() -> None:
+    from frugalbench import cli_report, cli_server
 
-    register(app)
+    cli_server.register(app)
+    cli_report.register(app)
 
 
-_register_server_commands()
+_register_commands()
 
 
 def main() -> None:

@@ -8,10 +8,8 @@ change of the factors recorded beside the figure.
 from __future__ import annotations
 
 import csv
-import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,17 +85,13 @@ def grid_intensity(country: str | None = None) -> GridIntensity:
     )
 
 
-@lru_cache(maxsize=1)
-def _pue_data() -> dict[str, Any]:
-    path = resources.files("frugalbench.measure").joinpath("data/pue.json")
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
 def pue(value: float | None = None) -> Pue:
+    """The given PUE, or the industry-average facility's from ``footprint/data/facilities.json``."""
     if value is None:
-        data = _pue_data()
-        return Pue(value=float(data["default_pue"]), source=str(data["source"]))
+        from frugalbench.footprint.factors import facility
+
+        average = facility("average")
+        return Pue(value=average.pue, source=average.pue_source)
     if value < 1.0:
         raise UserError(f"PUE {value} is below 1.0, which is impossible; pass a value >= 1.0")
     return Pue(value=value, source="user-supplied")

@@ -194,7 +194,7 @@ def create_app(settings: Settings, queue: Any = None, start_worker: bool | None 
         }
 
     def render_board(challenge: Challenge, rows: list[dict[str, Any]]) -> bytes:
-        from frugalbench.web.svg import Point, pareto_svg
+        from frugalbench.charts import Point, pareto_svg
 
         points = [
             Point(
@@ -263,7 +263,7 @@ def create_app(settings: Settings, queue: Any = None, start_worker: bool | None 
 
     @app.get("/submissions/{submission_id}", response_class=HTMLResponse)
     def submission_page(submission_id: int, request: Request, session: Db) -> Response:
-        from frugalbench.web.svg import bars_svg
+        from frugalbench.charts import bars_svg
 
         submission, job, team, challenge = submission_parts(session, submission_id)
         phases = (job.result or {}).get("phases", {})

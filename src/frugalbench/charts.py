@@ -1,5 +1,6 @@
 """Small inline SVG charts (no JavaScript, no network): the accuracy-versus-energy plot with its
-Pareto front, and energy per phase as bars. Pure functions from numbers to markup."""
+Pareto front, energy per phase as bars, and series over years as lines. Pure functions from
+numbers to markup, shared by the leaderboard pages and the reports, so a page stands alone."""
 
 from __future__ import annotations
 
@@ -17,9 +18,15 @@ class Point:
     on_front: bool
     low_j: float | None = None
     high_j: float | None = None
+    highlight: bool = False  # the model a report is about, among reference points
 
 
-def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> str:
+def pareto_svg(
+    points: Sequence[Point],
+    width: int = 640,
+    height: int = 360,
+    x_label: str = "inference energy per 1,000 inputs (log scale; bars: 95% interval)",
+) -> str:
     """Accuracy against inference energy per 1,000 inputs (log axis), 95% bars, front as steps."""
     left, right, top, bottom = 64, 20, 20, 48
     usable = [p for p in points if p.energy_j > 0]
@@ -69,7 +76,7 @@ def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> 
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{a:.2f}</text>')
     parts.append(
         f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">'
-        "inference energy per 1,000 inputs (log scale; bars: 95% interval)</text>"
+        f"{escape(x_label)}</text>"
     )
     parts.append(
         f'<text transform="translate(14,{(top + height - bottom) / 2}) rotate(-90)" '
@@ -96,11 +103,21 @@ def pareto_svg(points: Sequence[Point], width: int = 640, height: int = 360) -> 
                 f'<line x1="{x_low:.1f}" y1="{y:.1f}" x2="{sx(p.high_j):.1f}" y2="{y:.1f}" '
                 f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
             )
+        ring = ' stroke="#4c8bf5" stroke-width="3"' if p.highlight else ""
         parts.append(
-            f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>{escape(p.label)}: '
-            f"{p.accuracy:.3f}, {_fmt_j(p.energy_j)}</title></circle>"
+            f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if p.highlight else 4}"{ring}>'
+            f"<title>{escape(p.label)}: {p.accuracy:.3f}, {_fmt_j(p.energy_j)}</title></circle>"
         )
-        parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}">{escape(p.label)}</text>')
+        # a highlighted point labels below its marker, the others above: a report's model
+        # often sits on a reference point of the same name
+        dy = 16 if p.highlight else -6
+        weight = ' style="font-weight:bold"' if p.highlight else ""
+        # near the right edge a label runs leftwards, so it stays inside the picture
+        anchor = ' text-anchor="end"' if x > left + 0.7 * (width - left - right) else ""
+        tx = x - 6 if anchor else x + 6
+        parts.append(
+            f'<text x="{tx:.1f}" y="{y + dy:.1f}"{anchor}{weight}>{escape(p.label)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -132,3 +149,68 @@ def _fmt_j(value: float) -> str:
         if abs(value) >= scale:
             return f"{value / scale:.3g} {unit}"
     return f"{value:.3g} J"
+
+
+PALETTE = ("#4c8bf5", "#d9480f", "#1a7f37", "#9c36b5", "#e8590c", "#495057")
+
+
+def lines_svg(
+    series: Sequence[tuple[str, Sequence[float]]],
+    x_values: Sequence[float],
+    y_label: str,
+    x_label: str = "year",
+    width: int = 640,
+    height: int = 320,
+) -> str:
+    """One line per (label, values) over shared x values, from zero up, with a legend."""
+    left, right, top, bottom = 64, 150, 20, 44
+    top_value = max((v for _, values in series for v in values), default=0.0) or 1.0
+    x_lo, x_hi = min(x_values), max(x_values)
+    span = (x_hi - x_lo) or 1.0
+
+    def sx(x: float) -> float:
+        return left + (x - x_lo) / span * (width - left - right)
+
+    def sy(y: float) -> float:
+        return top + (1 - y / top_value) * (height - top - bottom)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(y_label)}">',
+        "<style>text{font:11px sans-serif}</style>",
+    ]
+    for i in range(5):
+        y_value = top_value * i / 4
+        y = sy(y_value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{y_value:.3g}</text>'
+        )
+    for x in x_values:
+        parts.append(
+            f'<text x="{sx(x):.1f}" y="{height - bottom + 14}" text-anchor="middle">{x:g}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+        f'<text transform="translate(14,{(top + height - bottom) / 2}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    for k, (label, values) in enumerate(series):
+        colour = PALETTE[k % len(PALETTE)]
+        points = " ".join(f"{sx(x):.1f},{sy(v):.1f}" for x, v in zip(x_values, values, strict=True))
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
+        for x, v in zip(x_values, values, strict=True):
+            parts.append(
+                f'<circle cx="{sx(x):.1f}" cy="{sy(v):.1f}" r="3" fill="{colour}">'
+                f"<title>{escape(label)}, {x:g}: {v:.4g}</title></circle>"
+            )
+        y = top + 14 + 18 * k
+        parts.append(
+            f'<rect x="{width - right + 10}" y="{y - 9}" width="10" height="10" '
+            f'fill="{colour}"/><text x="{width - right + 24}" y="{y}">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

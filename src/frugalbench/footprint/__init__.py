@@ -1,0 +1,1 @@
+"""From measured energy to impacts: the factor tables, SCI, and deployment-scale projections."""

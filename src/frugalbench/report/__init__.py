@@ -1,0 +1,1 @@
+"""Reports: frugality cards (HTML, Markdown, JSON) from result files, every number traced."""

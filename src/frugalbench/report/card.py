@@ -1,0 +1,357 @@
+"""The frugality card: one model's result turned into what a person needs to judge it.
+
+A card is plain data (JSON-ready dicts). Every number in it is a *figure*: value, unit, and
+``source``, the path inside the result file or the factor table row it came from, so a reader can
+trace each number of the HTML or Markdown page back to its origin. Rendering is separate
+(``report.render``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from frugalbench.errors import UserError
+from frugalbench.footprint.scenario import Scenario
+from frugalbench.footprint.sci import J_PER_KWH, SciInputs, functional_unit, sci
+from frugalbench.results import RunResult
+
+CONSTANT_BASELINES = ("majority", "random")
+Figure = dict[str, Any]
+
+
+def fig(
+    value: float | None,
+    unit: str,
+    source: str,
+    low: float | None = None,
+    high: float | None = None,
+    interval: str = "95% CI",
+) -> Figure:
+    """A number with its unit and origin; ``interval`` names what low-high is."""
+    out: Figure = {"value": value, "unit": unit, "source": source}
+    if low is not None and high is not None:
+        out |= {"low": low, "high": high, "interval": interval}
+    return out
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+def load_results(paths: Sequence[Path]) -> list[tuple[str, RunResult]]:
+    """Result files, or a ``bench`` folder's results.json (every row): (where, result)."""
+    if not paths:
+        raise UserError("give at least one RESULT.json (from `run --json` or `bench`)")
+    out: list[tuple[str, RunResult]] = []
+    for path in paths:
+        if path.is_dir():
+            path = path / "results.json"
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise UserError(f"{path}: no such result file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: not a JSON result file ({exc})") from None
+        if isinstance(data, dict) and isinstance(data.get("rows"), list):
+            for i, row in enumerate(data["rows"]):
+                where = f"{path}#rows[{i}]"
+                out.append((where, RunResult.from_dict(row.get("result", {}), where)))
+        elif isinstance(data, dict):
+            out.append((str(path), RunResult.from_dict(data, str(path))))
+        else:
+            raise UserError(f"{path}: not a frugalbench result (a JSON object is expected)")
+    return out
+
+
+@lru_cache(maxsize=1)
+def reference_ladders() -> dict[str, Any]:
+    path = resources.files("frugalbench.report").joinpath("data/reference_ladders.json")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+# -- the card ---------------------------------------------------------------------------------
+
+
+def _summary_fig(summary: Any, unit: str, source: str, scale: float = 1.0) -> Figure:
+    low = summary.ci95_low * scale if summary.ci95_low is not None else None
+    high = summary.ci95_high * scale if summary.ci95_high is not None else None
+    return fig(summary.median * scale, unit, source, low, high)
+
+
+def _method_text(result: RunResult, phase: str) -> str:
+    p = result.phases.get(phase)
+    if not p:
+        return ""
+    return "; ".join(f"{c}: {m.describe()}" for c, m in p.methods.items())
+
+
+def build_card(
+    where: str,
+    result: RunResult,
+    scn: Scenario,
+    unit_spec: str | None = None,
+    baseline: tuple[str, RunResult] | None = None,
+) -> dict[str, Any]:
+    src = f"result {where}"
+    unit = result.task.get("input_unit", "input")
+    card: dict[str, Any] = {
+        "title": f"{result.task['name']} / {result.model.get('reference', '?')}",
+        "result": {
+            "path": where,
+            "run_id": result.run_id,
+            "created_at": result.created_at,
+            "status": result.status,
+            "failure": result.failure.model_dump() if result.failure else None,
+            "schema_version": result.schema_version,
+        },
+        "task": {
+            "name": result.task["name"],
+            "input_unit": unit,
+            "data": result.task.get("data", {}),
+        },
+        "model": {
+            "name": result.model.get("reference"),
+            "size_bytes": fig(result.model.get("size_bytes"), "B", f"{src}: model.size_bytes"),
+            "n_parameters": fig(result.model.get("n_parameters"), "", f"{src}: model.n_parameters"),
+        },
+        "environment": {
+            k: result.environment.get(k)
+            for k in ("cpu_model", "logical_cpus", "virtual_machine", "gpus", "os")
+        },
+        "notes": list(result.notes),
+    }
+    card["scores"] = {
+        k: fig(float(v), "score", f"{src}: scores.{k}")
+        for k, v in (result.scores or {}).items()
+        if isinstance(v, int | float) and k != "n_inputs"
+    }
+    card["phases"] = [
+        {
+            "name": name,
+            "n_inputs": p.n_inputs,
+            "energy_j": _summary_fig(p.energy_j, "J", f"{src}: phases.{name}.energy_j"),
+            "duration_s": fig(p.duration_s.median, "s", f"{src}: phases.{name}.duration_s.median"),
+            "flags": list(p.flags),
+            "method": _method_text(result, name),
+        }
+        for name, p in result.phases.items()
+    ]
+    card["scenario"] = scenario_card(scn)
+    per = result.per_1000_inputs
+    if result.status != "ok" or per is None:
+        card["impacts"] = card["sci"] = card["training"] = card["comparison"] = None
+        return card
+
+    e_it_j = per.energy_j.median
+    card["per_1000"] = {
+        "energy_j": _summary_fig(per.energy_j, "J", f"{src}: per_1000_inputs.energy_j"),
+        "duration_s": fig(per.duration_s.median, "s", f"{src}: per_1000_inputs.duration_s.median"),
+        "energy_j_at_reference_speed": fig(
+            per.energy_j_at_reference_speed,
+            "J",
+            f"{src}: per_1000_inputs.energy_j_at_reference_speed",
+        ),
+        "method": _method_text(result, "inference"),
+    }
+    pue, intensity = scn.facility.pue, scn.grid.intensity_g_per_kwh
+    g_per_j = pue * intensity / J_PER_KWH
+    ci_low, ci_high = per.energy_j.ci95_low, per.energy_j.ci95_high
+    onsite_l, offsite_l = scn.water_l(e_it_j / J_PER_KWH)
+    how = "per_1000_inputs.energy_j x"
+    card["impacts"] = {
+        "facility_energy_j": fig(e_it_j * pue, "J", f"{src}: {how} PUE"),
+        "co2e_g": fig(
+            e_it_j * g_per_j,
+            "g",
+            f"{src}: {how} PUE x grid intensity / 3.6e6",
+            max(ci_low, 0.0) * g_per_j if ci_low is not None else None,
+            ci_high * g_per_j if ci_high is not None else None,
+        ),
+        "water_l": fig(onsite_l + offsite_l, "L", f"{src}: {how} (WUE + PUE x grid water) / 3.6e6"),
+        "water_onsite_l": fig(onsite_l, "L", f"{src}: {how} WUE / 3.6e6"),
+        "water_offsite_l": fig(offsite_l, "L", f"{src}: {how} PUE x grid water / 3.6e6"),
+    }
+    training = result.model.get("training") or {}
+    train_j = training.get("energy_j")
+    train_s = training.get("duration_s")
+    lifetime = scn.lifetime_inferences
+    if train_j is not None:
+        share_j = train_j * 1000 / lifetime
+        card["training"] = {
+            "energy_j": fig(train_j, "J", f"{src}: model.training.energy_j"),
+            "duration_s": fig(train_s, "s", f"{src}: model.training.duration_s"),
+            "lifetime_inferences": fig(lifetime, "", scn.lifetime_inferences_source),
+            "share_per_1000_j": fig(
+                share_j, "J", f"{src}: model.training.energy_j x 1000 / lifetime inferences"
+            ),
+            "share_of_total": fig(
+                share_j / (share_j + e_it_j), "", "training share / (training share + inference)"
+            ),
+        }
+    else:
+        card["training"] = None
+    fu = functional_unit(unit_spec, unit)
+    inference = result.phases["inference"]
+    n_inf = inference.n_inputs or result.task["data"]["n_inputs"]
+    result_sci = sci(
+        SciInputs(
+            energy_j_per_input=e_it_j / 1000,
+            duration_s_per_input=inference.duration_s.median / max(n_inf, 1),
+            pue=pue,
+            intensity_g_per_kwh=intensity,
+            hardware=scn.hardware,
+            unit=fu,
+            training_energy_j=train_j,
+            training_duration_s=train_s,
+            lifetime_inputs=lifetime,
+        )
+    )
+    card["sci"] = result_sci.model_dump()
+    card["sci"]["sources"] = {
+        "E": f"{src}: per_1000_inputs.energy_j.median / 1000 x {fu.n_inputs:g} inputs x PUE",
+        "I": f"{scn.grid.table}: {scn.grid.code}",
+        "M": (
+            f"{scn.device.table}: {scn.device.name} x ({src}: phases.inference.duration_s per "
+            f"input x {fu.n_inputs:g}) / lifetime ({scn.lifetime_source}) x resource share "
+            f"{scn.hardware.resource_share:g}"
+        ),
+        "R": f"{fu.name} = {fu.n_inputs:g} {unit}s",
+    }
+    card["comparison"] = compare(where, result, baseline)
+    return card
+
+
+def scenario_card(scn: Scenario) -> dict[str, Any]:
+    f, g, w, d = scn.facility, scn.grid, scn.water, scn.device
+    return {
+        "name": scn.name,
+        "grid": {
+            "where": "world average (no country given)"
+            if g.is_default
+            else f"{g.country} ({g.code})",
+            "intensity_g_per_kwh": fig(
+                g.intensity_g_per_kwh, "g/kWh", f"{g.table}: {g.code} ({g.year}); {g.source}"
+            ),
+        },
+        "facility": {
+            "name": f.name,
+            "label": f.label,
+            "pue": fig(f.pue, "", f"{f.table}: {f.pue_source}"),
+            "wue_l_per_kwh": fig(f.wue_l_per_kwh, "L/kWh", f"{f.table}: {f.wue_source}"),
+            "cue_kg_per_kwh": fig(
+                scn.cue_kg_per_kwh, "kg/kWh", "PUE x grid intensity (location-based)"
+            ),
+            "renewable_energy_factor": f.renewable_energy_factor,
+            "energy_reuse_factor": f.energy_reuse_factor,
+        },
+        "grid_water_l_per_kwh": fig(
+            w.l_per_kwh,
+            "L/kWh",
+            f"{w.table}: {w.code}"
+            + (" (no row for this country: world figure)" if w.fallback else "")
+            + f"; {w.source}",
+        ),
+        "device": {
+            "name": d.name,
+            "label": d.label,
+            "embodied_kg": fig(
+                d.central_kg, "kg", f"{d.table}: {d.name}", d.low_kg, d.high_kg, "sources' range"
+            ),
+            "sources": d.sources,
+            "lifetime": scn.lifetime_source,
+            "resource_share": scn.hardware.resource_share,
+        },
+    }
+
+
+# -- does the AI earn its cost? ---------------------------------------------------------------
+
+
+def reference_baseline(task: str) -> dict[str, Any] | None:
+    """The task's cheapest reference model that is not a constant predictor (shipped figures)."""
+    ladder = reference_ladders()["tasks"].get(task)
+    if not ladder:
+        return None
+    rows = [r for r in ladder["rows"] if r["model"] not in CONSTANT_BASELINES]
+    if not rows:
+        return None
+    cheapest = min(rows, key=lambda r: r["energy_j_per_1000_at_reference_speed"])
+    constant = [r for r in ladder["rows"] if r["model"] in CONSTANT_BASELINES]
+    out: dict[str, Any] = cheapest | {
+        "measured": ladder["measured"],
+        "table": f"reference_ladders.json v{reference_ladders()['version']}",
+        "no_skill_accuracy": constant[0]["accuracy"] if constant else None,
+    }
+    return out
+
+
+def compare(
+    where: str, result: RunResult, baseline: tuple[str, RunResult] | None
+) -> dict[str, Any] | None:
+    """Accuracy gained against energy spent, next to the cheapest reference model.
+
+    A baseline measured in the same session (``--baseline``, or another result of the report)
+    is compared on measured energy; the shipped reference figures, measured elsewhere, on
+    energy at reference speed, so both sides are scaled to the same reference machine.
+    """
+    acc = (result.scores or {}).get("accuracy")
+    per = result.per_1000_inputs
+    if acc is None or per is None:
+        return None
+    if baseline is not None:
+        b_where, b = baseline
+        if b.per_1000_inputs is None or not b.scores:
+            return None
+        b_acc, b_energy = b.scores["accuracy"], b.per_1000_inputs.energy_j.median
+        energy = per.energy_j.median
+        basis = "measured energy per 1,000 inputs, both results"
+        b_source = f"result {b_where}"
+        b_name, no_skill = b.model.get("reference"), None
+    else:
+        ref = reference_baseline(result.task["name"])
+        if ref is None or per.energy_j_at_reference_speed is None:
+            return None
+        b_acc, b_energy = ref["accuracy"], ref["energy_j_per_1000_at_reference_speed"]
+        energy = per.energy_j_at_reference_speed
+        basis = "energy per 1,000 inputs at reference speed (shipped figures measured elsewhere)"
+        b_source = f"{ref['table']}: {result.task['name']} / {ref['model']} ({ref['measured']})"
+        b_name, no_skill = ref["model"], ref["no_skill_accuracy"]
+    gain = acc - b_acc
+    extra_j = energy - b_energy
+    ratio = energy / b_energy if b_energy > 0 else None
+    same = b_name == result.model.get("reference")
+    if same:
+        verdict = "this is the task's cheapest reference model: the lighter solution itself"
+    elif gain <= 0:
+        verdict = (
+            f"no: the lighter {b_name} is as accurate or more ({gain * 100:+.1f} points) "
+            + (f"for {1 / ratio:.3g}x less energy" if ratio and ratio > 1 else "")
+        ).strip()
+    elif extra_j <= 0:
+        verdict = f"yes: more accurate ({gain * 100:+.1f} points) and no more energy than {b_name}"
+    else:
+        verdict = (
+            f"it depends: {gain * 100:+.1f} accuracy points for {ratio:.3g}x the energy of "
+            f"{b_name}, {extra_j / (gain * 1000):.3g} J per extra correct answer"
+        )
+    return {
+        "baseline_model": b_name,
+        "basis": basis,
+        "baseline_accuracy": fig(b_acc, "score", f"{b_source}: accuracy"),
+        "baseline_energy_j_per_1000": fig(b_energy, "J", f"{b_source}: energy"),
+        "energy_j_per_1000": fig(energy, "J", f"result {where}: {basis}"),
+        "accuracy_gain_points": fig(gain * 100, "points", "accuracy - baseline accuracy"),
+        "energy_ratio": fig(ratio, "x", "energy / baseline energy"),
+        "j_per_extra_correct": fig(
+            extra_j / (gain * 1000) if gain > 0 and extra_j > 0 else None,
+            "J",
+            "(energy - baseline energy) / (accuracy gain x 1,000)",
+        ),
+        "no_skill_accuracy": no_skill,
+        "verdict": verdict,
+    }

@@ -1,0 +1,199 @@
+"""Cards to pages: stand-alone HTML (inline SVG, no network), Markdown, or JSON.
+
+Every number printed goes through a ``Tracer``: it is shown with a reference ``[n]`` and the
+page ends with the list of sources, so each figure can be followed to the result file path or
+the factor table row it came from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from frugalbench import __version__
+from frugalbench.charts import Point, bars_svg, pareto_svg
+from frugalbench.leaderboard import pareto_front
+from frugalbench.report.card import Figure, reference_ladders
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "J":
+        for scale, name in ((3.6e6, "kWh"), (1e3, "kJ"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value:.3g} J"
+    if unit == "g":
+        for scale, name in ((1e6, "t CO2e"), (1e3, "kg CO2e"), (1.0, "g CO2e"), (1e-3, "mg CO2e")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value * 1e6:.3g} µg CO2e"
+    if unit == "L":
+        for scale, name in ((1e3, "m³"), (1.0, "L"), (1e-3, "mL")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value * 1e6:.3g} µL"
+    if unit == "B":
+        for scale, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if value >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value:.0f} B"
+    if unit == "":
+        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1 else f"{value:.4g}"
+    if unit == "x":
+        return f"{value:.3g}x"
+    if unit == "score":
+        return f"{value:.4f}"
+    if unit == "points":
+        return f"{value:+.2f} points"
+    return f"{value:.4g} {unit}"
+
+
+class Tracer:
+    """Numbers figures as they are printed; ``sources`` is the list to print at the end."""
+
+    def __init__(self, html: bool) -> None:
+        self.html = html
+        self.sources: list[str] = []
+
+    def __call__(self, figure: Figure | None) -> str:
+        if not figure or figure.get("value") is None:
+            return "n/a"
+        text = format_value(figure["value"], figure["unit"])
+        if "low" in figure:
+            low = format_value(figure["low"], figure["unit"])
+            high = format_value(figure["high"], figure["unit"])
+            text += f" ({figure.get('interval', '95% CI')} {low} - {high})"
+        if figure["source"] in self.sources:
+            n = self.sources.index(figure["source"]) + 1
+        else:
+            self.sources.append(figure["source"])
+            n = len(self.sources)
+        if self.html:
+            return (
+                f'{escape(text)}<sup><a href="#src{n}" title="{escape(figure["source"])}">'
+                f"[{n}]</a></sup>"
+            )
+        return f"{text} [{n}]"
+
+
+def task_points(cards: Sequence[dict[str, Any]], task: str) -> list[Point]:
+    """The task's reference ladder and the reported models, all at reference speed."""
+    raw: list[tuple[str, float, float, float | None, float | None]] = []
+    ladder = reference_ladders()["tasks"].get(task)
+    for row in ladder["rows"] if ladder else []:
+        raw.append(
+            (
+                f"ref: {row['model']}",
+                row["energy_j_per_1000_at_reference_speed"],
+                row["accuracy"],
+                None,
+                None,
+            )
+        )
+    for card in cards:
+        per, acc = card.get("per_1000"), card["scores"].get("accuracy")
+        if card["task"]["name"] != task or not per or not acc:
+            continue
+        energy = per["energy_j_at_reference_speed"]["value"]
+        measured = per["energy_j"]
+        if energy is None or not measured["value"]:
+            continue
+        scale = energy / measured["value"]
+        low, high = measured.get("low"), measured.get("high")
+        raw.append(
+            (
+                str(card["model"]["name"]),
+                energy,
+                acc["value"],
+                low * scale if low is not None else None,
+                high * scale if high is not None else None,
+            )
+        )
+    front = pareto_front([(e, a) for _, e, a, _, _ in raw])
+    return [
+        Point(label, e, a, on, lo, hi, highlight=not label.startswith("ref: "))
+        for (label, e, a, lo, hi), on in zip(raw, front, strict=True)
+    ]
+
+
+def charts(cards: Sequence[dict[str, Any]], card: dict[str, Any]) -> dict[str, str]:
+    phases = [(p["name"], p["energy_j"]["value"] or 0.0) for p in card["phases"]]
+    out = {"phases": bars_svg(phases)}
+    points = task_points(cards, card["task"]["name"])
+    if points:
+        out["pareto"] = pareto_svg(
+            points,
+            x_label="inference energy per 1,000 inputs at reference speed (log; bars: 95% CI)",
+        )
+    return out
+
+
+def render_json(cards: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(
+        {"report_version": 1, "frugalbench": __version__, "cards": list(cards)}, indent=2
+    )
+
+
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("frugalbench.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(cards: Sequence[dict[str, Any]]) -> str:
+    from markupsafe import Markup
+
+    tracer = Tracer(html=True)
+
+    def t(figure: Figure | None) -> Markup:
+        return Markup(tracer(figure))
+
+    pictures = [{k: Markup(v) for k, v in charts(cards, c).items()} for c in cards]
+    return str(
+        _env()
+        .get_template("report.html")
+        .render(cards=cards, pictures=pictures, t=t, tracer=tracer, version=__version__)
+    )
+
+
+def render_markdown(cards: Sequence[dict[str, Any]], chart_files: Sequence[dict[str, str]]) -> str:
+    tracer = Tracer(html=False)
+    return str(
+        _env()
+        .get_template("report.md")
+        .render(cards=cards, charts=chart_files, t=tracer, tracer=tracer, version=__version__)
+    )
+
+
+def write_report(cards: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> str:
+    """The report as text; with ``out``, also written there (Markdown puts its charts beside)."""
+    if fmt == "json":
+        text = render_json(cards)
+    elif fmt == "html":
+        text = render_html(cards)
+    else:
+        chart_files: list[dict[str, str]] = []
+        for i, card in enumerate(cards):
+            names: dict[str, str] = {}
+            if out is not None:
+                for kind, svg in charts(cards, card).items():
+                    path = out.with_name(f"{out.stem}-{i + 1}-{kind}.svg")
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(svg)
+                    names[kind] = path.name
+            chart_files.append(names)
+        text = render_markdown(cards, chart_files)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text if text.endswith("\n") else text + "\n")
+    return text

@@ -1,0 +1,120 @@
+"""Frugality cards: figures traced to the result and the factor tables; the cost verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from frugalbench.errors import UserError
+from frugalbench.footprint.factors import facility
+from frugalbench.footprint.scenario import scenario
+from frugalbench.measure.carbon import grid_intensity
+from frugalbench.report.card import build_card, compare, load_results, reference_baseline
+from frugalbench.results import RunResult
+from frugalbench.stats import Summary
+
+
+def figures(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        if {"value", "unit", "source"} <= node.keys():
+            return [node]
+        return [f for v in node.values() for f in figures(v)]
+    if isinstance(node, list):
+        return [f for v in node for f in figures(v)]
+    return []
+
+
+def test_every_figure_of_a_card_has_a_source(text_result_file: Path) -> None:
+    (where, result), = load_results([text_result_file])  # fmt: skip
+    card = build_card(where, result, scenario("FR"))
+    found = figures(card)
+    assert len(found) > 25
+    for f in found:
+        assert f["source"], f
+
+
+def test_card_numbers_are_recomputable_from_the_result_and_the_factor_files(
+    text_result_file: Path,
+) -> None:
+    raw = json.loads(text_result_file.read_text())
+    (where, result), = load_results([text_result_file])  # fmt: skip
+    card = build_card(where, result, scenario("FR", "hyperscale"))
+    energy = raw["per_1000_inputs"]["energy_j"]["median"]
+    pue, intensity = facility("hyperscale").pue, grid_intensity("FR").intensity_g_per_kwh
+    assert card["per_1000"]["energy_j"]["value"] == energy
+    assert card["impacts"]["co2e_g"]["value"] == pytest.approx(energy * pue * intensity / 3.6e6)
+    assert card["impacts"]["water_l"]["value"] == pytest.approx(
+        energy / 3.6e6 * (0.30 + pue * 15.3)
+    )
+    assert card["scores"]["accuracy"]["value"] == raw["scores"]["accuracy"]
+    train = raw["model"]["training"]["energy_j"]
+    assert card["training"]["share_per_1000_j"]["value"] == pytest.approx(train * 1000 / 1e6)
+    assert card["sci"]["unit"]["n_inputs"] == 1000
+    assert card["sci"]["operational_g"] == pytest.approx(energy * pue * intensity / 3.6e6)
+    assert "facilities.json v" in card["scenario"]["facility"]["pue"]["source"]
+
+
+def test_the_cheapest_reference_models_are_not_constant_predictors() -> None:
+    text = reference_baseline("climate-disinfo")
+    audio = reference_baseline("chainsaw")
+    assert text is not None and audio is not None
+    assert text["model"] == "tfidf-linear" and audio["model"] == "logmel-linear"
+    assert text["no_skill_accuracy"] < text["accuracy"]
+    assert reference_baseline("no-such-task") is None
+
+
+def with_figures(
+    result: RunResult, accuracy: float, energy_j: float, name: str = "candidate"
+) -> RunResult:
+    per = result.per_1000_inputs
+    assert per is not None and result.scores is not None
+    return result.model_copy(
+        update={
+            "scores": {**result.scores, "accuracy": accuracy},
+            "per_1000_inputs": per.model_copy(update={"energy_j": Summary.of([energy_j] * 3)}),
+            "model": {**result.model, "reference": name},
+        }
+    )
+
+
+def test_does_the_ai_earn_its_cost(text_result_file: Path) -> None:
+    result = RunResult.load(text_result_file)
+    base = ("base.json", with_figures(result, 0.60, 1.0, "light"))
+    worse = compare("w", with_figures(result, 0.55, 10.0), base)
+    assert worse and worse["verdict"].startswith("no:")
+    better_cheaper = compare("b", with_figures(result, 0.70, 0.5), base)
+    assert better_cheaper and better_cheaper["verdict"].startswith("yes:")
+    costly = compare("c", with_figures(result, 0.70, 21.0), base)
+    assert costly and costly["verdict"].startswith("it depends")
+    # 20 J more per 1,000 inputs for 0.10 more accuracy = 100 more correct: 0.2 J each
+    assert costly["j_per_extra_correct"]["value"] == pytest.approx(0.2)
+    assert costly["energy_ratio"]["value"] == pytest.approx(21.0)
+    assert costly["accuracy_gain_points"]["value"] == pytest.approx(10.0)
+
+
+def test_a_failed_result_gets_a_card_without_impacts(text_result_file: Path) -> None:
+    result = RunResult.load(text_result_file).model_copy(
+        update={"status": "failed", "per_1000_inputs": None, "scores": None}
+    )
+    card = build_card("f.json", result, scenario())
+    assert card["impacts"] is None and card["sci"] is None and card["comparison"] is None
+
+
+def test_bench_results_and_bad_files(tmp_path: Path, text_result_file: Path) -> None:
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    row = {"model": "x", "result": json.loads(text_result_file.read_text())}
+    (bench / "results.json").write_text(json.dumps({"schema_version": 1, "rows": [row, row]}))
+    assert [w for w, _ in load_results([bench])] == [
+        f"{bench}/results.json#rows[0]",
+        f"{bench}/results.json#rows[1]",
+    ]
+    (tmp_path / "bad.json").write_text("{")
+    (tmp_path / "list.json").write_text("[1]")
+    for path, message in (("bad.json", "not a JSON"), ("list.json", "not a frugalbench"),
+                          ("none.json", "no such")):  # fmt: skip
+        with pytest.raises(UserError, match=message):
+            load_results([tmp_path / path])
