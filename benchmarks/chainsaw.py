@@ -19,73 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "audio"
-
-
-def cross_validate(data: Any, names: list[str], folds: int, seed: int) -> dict[str, Any]:
-    from frugalbench.models.registry import models
-    from frugalbench.tasks import get_task, grouped_folds
-
-    task = get_task("chainsaw")
-    out: dict[str, Any] = {}
-    splits = grouped_folds(data, folds, seed)
-    for name in names:
-        per_fold = []
-        sweep: dict[float, list[dict[str, Any]]] = {}
-        for k, (tr, te) in enumerate(splits):
-            train, test = data.subset(tr, "cv-train"), data.subset(te, "cv-test")
-            started = time.perf_counter()
-            model = models.get(name)().fit(train.inputs, train.labels)
-            fit_s = time.perf_counter() - started
-            scores = task.score(test.labels, model.predict(test.inputs))
-            if hasattr(model, "positive_probability"):
-                p = model.positive_probability(test.inputs)
-                for threshold in THRESHOLDS:
-                    pred = ["chainsaw" if x >= threshold else "environment" for x in p]
-                    sweep.setdefault(threshold, []).append(task.score(test.labels, pred))
-            per_fold.append(
-                {
-                    "fold": k,
-                    "n_test": len(test),
-                    "accuracy": scores["accuracy"],
-                    "chainsaw_recall": scores["chainsaw_recall"],
-                    "false_alarm_rate": scores["false_alarm_rate"],
-                    "fit_s": fit_s,
-                }
-            )
-            print(
-                f"  {name} fold {k}: acc {scores['accuracy']:.3f}, recall "
-                f"{scores['chainsaw_recall']:.3f}, false alarms "
-                f"{scores['false_alarm_rate']:.3f} (fit {fit_s:.1f} s)",
-                flush=True,
-            )
-        summary = {
-            key: {
-                "mean": statistics.fmean(f[key] for f in per_fold),
-                "sd": statistics.stdev(f[key] for f in per_fold) if len(per_fold) > 1 else 0.0,
-            }
-            for key in ("accuracy", "chainsaw_recall", "false_alarm_rate")
-        }
-        out[name] = {
-            "folds": per_fold,
-            "summary": summary,
-            "threshold_sweep": {
-                str(t): {
-                    key: statistics.fmean(f[key] for f in folds_at)
-                    for key in ("accuracy", "chainsaw_recall", "false_alarm_rate")
-                }
-                for t, folds_at in sweep.items()
-            },
-        }
-    return out
 
 
 def detect_speed(data: Any, model: str, hours: float, workdir: Path) -> dict[str, Any]:
@@ -129,6 +68,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
+    from frugalbench.harness.crossval import cross_validate
     from frugalbench.tasks import get_task
 
     data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
@@ -140,7 +80,7 @@ def main() -> int:
     cv: dict[str, Any] = {}
     if args.folds >= 2:  # --folds 0: only the detect measurement
         print(f"{args.folds}-fold grouped cross-validation:")
-        cv = cross_validate(data, args.models, args.folds, args.seed)
+        cv = cross_validate(get_task("chainsaw"), data, args.models, args.folds, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         speed = detect_speed(data, args.detect_model, args.hours, Path(tmp))
     targets = {

@@ -192,3 +192,16 @@ def test_bench_prints_the_table_and_writes_json_and_plot(tmp_path: Path, small_c
     assert proc.returncode == 0, proc.stderr
     assert "Pareto front" in proc.stdout and "tfidf-linear" in proc.stdout
     assert (out / "results.json").exists() and (out / "pareto.png").exists()
+
+
+def test_bench_smoke_ladder_on_the_bundled_frames(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    done = cli("bench", "smoke", "--models", "majority", "--models", "smoke-change-linear",
+               "--repeats", "2", "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["model"] for r in rows] == ["majority", "smoke-change-linear"]
+    assert all(r["result"]["status"] == "ok" for r in rows)
+    assert rows[1]["result"]["task"]["data"]["n_groups"] == 1  # one camera sequence held out
+    assert (out / "pareto.png").stat().st_size > 10_000
+    assert "smoke" in cli("tasks").stdout

@@ -232,6 +232,7 @@ DEFAULT_LADDER = {
         "cascade",
     ],
     "chainsaw": ["majority", "logmel-linear", "logmel-cnn"],
+    "smoke": ["majority", "colour-texture-linear", "smoke-cnn", "smoke-change-linear"],
 }
 
 

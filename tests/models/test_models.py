@@ -33,14 +33,15 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
     },
     "ngram-linear": {"min_df": 1},
     "logmel-cnn": {"epochs": 2, "int8": "no"},
+    "smoke-cnn": {"epochs": 2},
 }
 
 
 @pytest.mark.parametrize("name", models.names())
 def test_model_contract(name: str, tmp_path: Path) -> None:
     cls = models.get(name)
-    if cls.task == "chainsaw":
-        data = get_task("chainsaw").load(None)
+    if cls.task in ("chainsaw", "smoke"):
+        data = get_task(cls.task).load(None)
         inputs, labels = list(data.inputs), list(data.labels)
     else:
         inputs, labels = INPUTS, LABELS

@@ -120,6 +120,7 @@ def train_in_worker(
         "params": params,
         "inputs": list(data.inputs),
         "labels": list(data.labels),
+        "annotations": list(data.annotations),
         "out": str(out),
     }
     window = measured_window(plan, "train", lambda: worker.call("train", "train", payload))
@@ -236,6 +237,7 @@ def run(
     phases: dict[str, PhaseResult] = {}
     failure: Failure | None = None
     predictions: list[str] | None = None
+    outputs: dict[str, Any] = {}
     n_steps = 3 + config.repeats + (1 if train_set is not None else 0)
     step = 0
 
@@ -292,6 +294,8 @@ def run(
             stats = worker.call("stats", "stats")
             if stats:
                 model_info["inference_stats"] = stats
+            if task.extra_scorer is not None and eval_set.annotations:
+                outputs = worker.call("outputs", "outputs")
         except WorkerFailed as exc:
             failure = Failure(phase=exc.phase, reason=exc.reason)
 
@@ -327,7 +331,9 @@ def run(
         },
         model=model_info,
         config=config,
-        scores=task.score(eval_set.labels, predictions) if predictions and not failure else None,
+        scores=task.score(eval_set.labels, predictions, eval_set.annotations, outputs)
+        if predictions and not failure
+        else None,
         phases=phases,
         per_1000_inputs=per_1000,
         environment={

@@ -49,7 +49,14 @@ def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
         from frugalbench.models.directory import resolve_model_class, save_model
 
         cls = resolve_model_class(payload["model"])
-        model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"])
+        import inspect
+
+        # training annotations (boxes) go to the models whose fit takes them
+        wants = "annotations" in inspect.signature(cls.fit).parameters
+        extra = (
+            {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
+        )
+        model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
         return save_model(model, Path(payload["out"])).model_dump()
     if op == "load":
         from frugalbench.models.directory import load_model
@@ -67,6 +74,8 @@ def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
         return list(labels), [float(c) for c in confidence]
     if op == "stats":
         return dict(state["model"].inference_stats())
+    if op == "outputs":
+        return dict(state["model"].extra_outputs())
     if op == "crash-for-test":  # lets tests kill a worker at a known point
         import os
 

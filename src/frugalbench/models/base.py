@@ -54,6 +54,12 @@ class Model(ABC):
         escalation rate); read by the harness outside the measured window."""
         return {}
 
+    def extra_outputs(self) -> dict[str, Any]:
+        """Per-input outputs of the last ``predict`` besides the labels (e.g. ``boxes``),
+        computed inside ``predict`` (so inside the measured window); read by the harness after
+        it, for scores that need them."""
+        return {}
+
     def n_parameters(self) -> int | None:
         """Learned numbers in the model, when the model can count them."""
         return None

@@ -88,6 +88,7 @@ class LogMelCnnModel(ThresholdedDetector, Model):
 
         from frugalbench.audio.features import log_mel, stack_windows
         from frugalbench.models.onnx_export import export_onnx, onnx_session
+        from frugalbench.models.torch_training import balanced_class_weights, one_cycle
 
         if self.int8 not in ("auto", "yes", "no"):
             raise ValueError(f"int8 must be auto, yes or no, not {self.int8!r}")
@@ -99,13 +100,9 @@ class LogMelCnnModel(ThresholdedDetector, Model):
         self.classes_ = sorted(set(labels))
         y = np.array([self.classes_.index(lab) for lab in labels])
         backgrounds = lm[[lab != self.positive for lab in labels]]
-        counts = np.bincount(y, minlength=len(self.classes_))
-        weights = torch.tensor(len(y) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
         net = build_net(len(self.classes_), self.width)
-        optimiser = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=1e-3)
-        steps = self.epochs * max(1, -(-len(y) // self.batch_size))
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, self.lr, total_steps=steps)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+        optimiser, schedule = one_cycle(net, self.lr, self.epochs, len(y), self.batch_size)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=balanced_class_weights(y, len(self.classes_)))
         net.train()
         for _ in range(self.epochs):
             order = rng.permutation(len(y))

@@ -18,5 +18,7 @@ models: Registry[type[Model]] = Registry(
         "frugalbench.models.cascade",
         "frugalbench.models.logmel_linear",
         "frugalbench.models.logmel_cnn",
+        "frugalbench.models.smoke_linear",
+        "frugalbench.models.smoke_cnn",
     ),
 )

@@ -56,7 +56,8 @@ def grouped_folds(
 
 
 def grouped_split(dataset: Dataset, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
-    n_splits = max(2, round(1 / test_size))
+    # few groups (two camera sequences) make fewer folds: one group is then held out whole
+    n_splits = max(2, min(round(1 / test_size), len(set(dataset.groups))))
     train_idx, test_idx = grouped_folds(dataset, n_splits, seed)[0]
     tag = f"grouped,seed={seed},test_size={test_size}"
     return dataset.subset(train_idx, f"train[{tag}]"), dataset.subset(test_idx, f"test[{tag}]")

@@ -30,12 +30,17 @@ class Dataset:
     ids: tuple[str, ...] = field(default=())
     groups: tuple[str, ...] = field(default=())
     skipped: tuple[tuple[str, str], ...] = field(default=())
+    # per-input ground truth besides the label (a smoke frame's boxes): harness side only, like
+    # the labels; models see it only when training
+    annotations: tuple[Any, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if len(self.inputs) != len(self.labels):
             raise ValueError("inputs and labels differ in length")
         if self.groups and len(self.groups) != len(self.inputs):
             raise ValueError("inputs and groups differ in length")
+        if self.annotations and len(self.annotations) != len(self.inputs):
+            raise ValueError("inputs and annotations differ in length")
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -50,6 +55,7 @@ class Dataset:
             ids=tuple(self.ids[i] for i in indices) if self.ids else (),
             groups=tuple(self.groups[i] for i in indices) if self.groups else (),
             skipped=self.skipped,
+            annotations=tuple(self.annotations[i] for i in indices) if self.annotations else (),
         )
 
     def describe(self) -> dict[str, Any]:
@@ -93,9 +99,23 @@ class Task:
     scorer: Callable[[Sequence[str], Sequence[str], Sequence[str]], dict[str, Any]]
     input_unit: str = "input"
     positive: str | None = None  # a detection task's label of interest (``detect`` reports it)
+    # scores that need more than labels: (annotations, predicted labels, the model's extra
+    # outputs, e.g. boxes) -> scores; used when the evaluation data has annotations
+    extra_scorer: (
+        Callable[[Sequence[Any], Sequence[str], dict[str, Any]], dict[str, Any]] | None
+    ) = None
 
     def load(self, data: str | None = None) -> Dataset:
         return self.loader(data)
 
-    def score(self, y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
-        return self.scorer(self.labels, y_true, y_pred)
+    def score(
+        self,
+        y_true: Sequence[str],
+        y_pred: Sequence[str],
+        annotations: Sequence[Any] = (),
+        outputs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        scores = self.scorer(self.labels, y_true, y_pred)
+        if self.extra_scorer is not None and annotations:
+            scores.update(self.extra_scorer(annotations, y_pred, outputs or {}))
+        return scores

@@ -6,5 +6,6 @@ from frugalbench.registry import Registry
 from frugalbench.tasks.base import Task
 
 tasks: Registry[Task] = Registry(
-    "task", ("frugalbench.tasks.climate_disinfo", "frugalbench.tasks.chainsaw")
+    "task",
+    ("frugalbench.tasks.climate_disinfo", "frugalbench.tasks.chainsaw", "frugalbench.tasks.smoke"),
 )

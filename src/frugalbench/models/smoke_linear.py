@@ -1,0 +1,76 @@
+"""The smoke ladder's hand-made rungs: colour and texture of one frame, or its change since the
+camera's previous frame, then a class-balanced logistic regression.
+
+Decoding (JPEG at reduced scale) and resizing to 128 x 80 happen in ``predict``, inside the
+measured window. ``smoke-change-linear`` is the temporal variant: it needs ``Frame.previous`` and
+also gives a box, around the largest smoke-like change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from frugalbench.models.registry import models
+from frugalbench.models.sklearn_pipeline import FeatureLinearDetector
+
+
+def _still(inputs: Sequence[Any]) -> Any:
+    from frugalbench.image.decode import frames_to_arrays
+    from frugalbench.image.features import SIZE, still_features
+
+    return still_features(frames_to_arrays(list(inputs), SIZE))
+
+
+def _change(inputs: Sequence[Any]) -> Any:
+    from frugalbench.image.decode import frames_to_arrays
+    from frugalbench.image.features import SIZE, change_features
+
+    now, before = frames_to_arrays(list(inputs), SIZE, previous=True)
+    return change_features(now, before)
+
+
+@models.register("colour-texture-linear")
+class ColourTextureLinearModel(FeatureLinearDetector):
+    task = "smoke"
+    default_positive = "smoke"
+    name = "colour-texture-linear"
+    description = "per-cell colour and texture statistics of a frame (NumPy) + logistic regression"
+    features = staticmethod(_still)
+
+
+@models.register("smoke-change-linear")
+class SmokeChangeLinearModel(FeatureLinearDetector):
+    task = "smoke"
+    default_positive = "smoke"
+    default_c = 1.0  # leave-one-sequence-out on shared/data (README): 0.80 at 1, 0.76 at 0.1
+    name = "smoke-change-linear"
+    description = (
+        "temporal variant: brightening and greying since the camera's previous frame (6 "
+        "numbers) + logistic regression; box around the largest smoke-like change"
+    )
+    features = staticmethod(_change)
+
+    def predict(self, inputs: Sequence[Any]) -> list[str]:
+        from frugalbench.image.decode import frames_to_arrays
+        from frugalbench.image.features import SIZE, change_box, change_maps, change_summary
+
+        frames = list(inputs)
+        if not frames:
+            self.boxes_out: list[Any] = []
+            return []
+        now, before = frames_to_arrays(frames, SIZE, previous=True)
+        classes = [str(c) for c in self.pipeline_.classes_]
+        lift, desat = change_maps(now, before)
+        proba = self.pipeline_[1:].predict_proba(change_summary(lift, desat))
+        p = proba[:, classes.index(self.positive)] if self.positive in classes else proba[:, 0] * 0
+        negative = next((c for c in classes if c != self.positive), "no_smoke")
+        labels = [self.positive if x >= self.positive_threshold else negative for x in p]
+        self.boxes_out = [
+            change_box(lift[i], desat[i]) if lab == self.positive else None
+            for i, lab in enumerate(labels)
+        ]
+        return labels
+
+    def extra_outputs(self) -> dict[str, Any]:
+        return {"boxes": list(getattr(self, "boxes_out", []))}
