@@ -167,7 +167,7 @@ def plot_front(rows: Sequence[BenchRow], path: Path) -> None:
     if front:
         xs, ys = zip(*front, strict=True)
         ax.step(xs, ys, where="post", color="tab:green", alpha=0.6, label="Pareto front")
-        ax.legend(loc="lower right")
+        ax.legend(loc="best")
     ax.set_xscale("log")
     ax.set_xlabel("inference energy per 1,000 inputs (J, log scale; bars: 95% interval)")
     ax.set_ylabel("accuracy (held-out)")
