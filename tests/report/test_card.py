@@ -84,7 +84,9 @@ def test_does_the_ai_earn_its_cost(text_result_file: Path) -> None:
     result = RunResult.load(text_result_file)
     base = ("base.json", with_figures(result, 0.60, 1.0, "light"))
     worse = compare("w", with_figures(result, 0.55, 10.0), base)
-    assert worse and worse["verdict"].startswith("no:")
+    assert worse and worse["verdict"] == (
+        "no: light is as accurate or more (-5.0 points here) for 10x less energy"
+    )
     better_cheaper = compare("b", with_figures(result, 0.70, 0.5), base)
     assert better_cheaper and better_cheaper["verdict"].startswith("yes:")
     costly = compare("c", with_figures(result, 0.70, 21.0), base)
@@ -118,3 +120,17 @@ def test_bench_results_and_bad_files(tmp_path: Path, text_result_file: Path) -> 
                           ("none.json", "no such")):  # fmt: skip
         with pytest.raises(UserError, match=message):
             load_results([tmp_path / path])
+
+
+def test_energy_intervals_never_go_below_zero(text_result_file: Path) -> None:
+    result = RunResult.load(text_result_file)
+    per = result.per_1000_inputs
+    assert per is not None
+    noisy = Summary.of([0.01, 1.0, 0.01])
+    assert noisy.ci95_low is not None and noisy.ci95_low < 0
+    result = result.model_copy(
+        update={"per_1000_inputs": per.model_copy(update={"energy_j": noisy})}
+    )
+    card = build_card("n.json", result, scenario())
+    assert card["per_1000"]["energy_j"]["low"] == 0.0
+    assert card["impacts"]["co2e_g"]["low"] == 0.0

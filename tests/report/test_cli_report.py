@@ -94,3 +94,17 @@ def test_project_france_against_a_coal_heavy_grid(text_result_file: Path, tmp_pa
 def test_project_mistakes(text_result_file: Path, args: list[str], message: str) -> None:
     done = cli("project", str(text_result_file), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_project_with_a_profile_beside_a_facility_type(
+    text_result_file: Path, tmp_path: Path
+) -> None:
+    profile = tmp_path / "dc.json"
+    profile.write_text(json.dumps({"name": "lyon-2", "pue": 1.2, "wue_l_per_kwh": 0.1}))
+    out = tmp_path / "p.json"
+    done = cli("project", str(text_result_file), "--requests-per-day", "1000", "--country",
+               "FR", "--profile", str(profile), "--facility", "hyperscale", "--json",
+               str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    names = [s["scenario"]["name"] for s in json.loads(out.read_text())["scenarios"]]
+    assert names == ["FR / lyon-2", "FR / hyperscale"]

@@ -82,3 +82,22 @@ def test_formatting_and_tracing() -> None:
     )
     assert t({"value": 5.0, "unit": "J", "source": "a"}) == "5 J [1]"
     assert t(None) == "n/a" and t.sources == ["a", "b"]
+
+
+def test_a_failed_result_renders_as_failed(text_result_file: Path) -> None:
+    from frugalbench.results import Failure, RunResult
+
+    failed = RunResult.load(text_result_file).model_copy(
+        update={
+            "status": "failed",
+            "failure": Failure(phase="inference", reason="the model returned 3 predictions"),
+            "per_1000_inputs": None,
+            "scores": None,
+        }
+    )
+    cards = [build_card("f.json", failed, scenario())]
+    html = write_report(cards, "html", None)
+    assert "This evaluation failed in phase inference: the model returned 3 predictions" in html
+    assert "SCI per" not in html
+    md = write_report(cards, "md", None)
+    assert "**This evaluation failed** in phase inference" in md

@@ -78,7 +78,8 @@ def reference_ladders() -> dict[str, Any]:
 
 
 def _summary_fig(summary: Any, unit: str, source: str, scale: float = 1.0) -> Figure:
-    low = summary.ci95_low * scale if summary.ci95_low is not None else None
+    # a t-interval of few noisy repeats can reach below zero; energy cannot
+    low = max(summary.ci95_low, 0.0) * scale if summary.ci95_low is not None else None
     high = summary.ci95_high * scale if summary.ci95_high is not None else None
     return fig(summary.median * scale, unit, source, low, high)
 
@@ -328,10 +329,9 @@ def compare(
     if same:
         verdict = "this is the task's cheapest reference model: the lighter solution itself"
     elif gain <= 0:
-        verdict = (
-            f"no: the lighter {b_name} is as accurate or more ({gain * 100:+.1f} points) "
-            + (f"for {1 / ratio:.3g}x less energy" if ratio and ratio > 1 else "")
-        ).strip()
+        verdict = f"no: {b_name} is as accurate or more ({gain * 100:+.1f} points here)" + (
+            f" for {ratio:.3g}x less energy" if ratio and ratio > 1 else ""
+        )
     elif extra_j <= 0:
         verdict = f"yes: more accurate ({gain * 100:+.1f} points) and no more energy than {b_name}"
     else:
