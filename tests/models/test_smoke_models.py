@@ -126,3 +126,19 @@ def test_cnn_inference_runs_without_torch(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(len(test))
+
+
+def test_a_missing_extra_is_named_in_the_failure(tmp_path: Path) -> None:
+    code = (
+        NO_TORCH_PRELUDE + "from frugalbench.harness.worker import _handle\n"
+        "from frugalbench.tasks import get_task\n"
+        "d = get_task('smoke').load(None)\n"
+        "try:\n"
+        "    _handle('train', {'model': 'smoke-cnn', 'params': {}, 'inputs': list(d.inputs),\n"
+        f"             'labels': list(d.labels), 'out': {str(tmp_path)!r}}}, {{}})\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "smoke-cnn needs the 'audio' extra" in out.stdout
+    assert "pip install 'frugalbench[audio]'" in out.stdout

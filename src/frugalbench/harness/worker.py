@@ -56,7 +56,15 @@ def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
         extra = (
             {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
         )
-        model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
+        try:
+            model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
+        except ImportError as exc:
+            if not cls.extra:
+                raise
+            raise type(exc)(
+                f"{exc}: {cls.name} needs the '{cls.extra}' extra "
+                f"(pip install 'frugalbench[{cls.extra}]', or -e '.[{cls.extra}]' in a checkout)"
+            ) from exc
         return save_model(model, Path(payload["out"])).model_dump()
     if op == "load":
         from frugalbench.models.directory import load_model

@@ -22,6 +22,9 @@ class Model(ABC):
     task: ClassVar[str] = ""
     description: ClassVar[str] = ""
     STATE_FILE: ClassVar[str] = "state.joblib"
+    # the pip extra that installs what the model needs beyond the core ("audio", "text"): named
+    # in the failure when an import is missing, so the reason says how to fix it
+    extra: ClassVar[str] = ""
 
     @abstractmethod
     def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self: ...

@@ -51,6 +51,7 @@ def build_net(n_classes: int, width: int = 16) -> Any:
 @models.register("logmel-cnn")
 class LogMelCnnModel(ThresholdedDetector, Model):
     name = "logmel-cnn"
+    extra = "audio"
     task = "chainsaw"
     description = "small CNN on 64-band log-mel patches (PyTorch-trained, ONNX Runtime inference)"
 

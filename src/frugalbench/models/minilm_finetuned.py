@@ -20,6 +20,7 @@ from frugalbench.models.text.minilm import OnnxNetMixin
 @models.register("minilm-finetuned")
 class MiniLMFinetunedModel(OnnxNetMixin, Model):
     name = "minilm-finetuned"
+    extra = "text"
     task = "climate-disinfo"
     description = "MiniLM-L6 fine-tuned on the CPU (PyTorch), inference with ONNX Runtime"
 

@@ -20,6 +20,7 @@ from frugalbench.models.text.minilm import OnnxNetMixin
 @models.register("minilm-linear")
 class MiniLMLinearModel(OnnxNetMixin, Model):
     name = "minilm-linear"
+    extra = "text"
     task = "climate-disinfo"
     description = "MiniLM-L6 embeddings (ONNX Runtime, int8) + class-balanced logistic regression"
 

@@ -52,6 +52,7 @@ def build_net(n_classes: int, width: int = 12) -> Any:
 @models.register("smoke-cnn")
 class SmokeCnnModel(ThresholdedDetector, Model):
     name = "smoke-cnn"
+    extra = "audio"
     task = "smoke"
     description = "small CNN on 128x80 frames with a box head (PyTorch-trained, ONNX inference)"
 

@@ -19,6 +19,7 @@ from frugalbench.models.registry import models
 @models.register("static-minilm-linear")
 class StaticMiniLMLinearModel(Model):
     name = "static-minilm-linear"
+    extra = "text"
     task = "climate-disinfo"
     description = "model2vec static embeddings distilled from MiniLM + logistic regression"
 
