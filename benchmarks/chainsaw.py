@@ -68,7 +68,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import cross_validate
+    from frugalbench.harness.crossval import cross_validate, print_sweeps
     from frugalbench.tasks import get_task
 
     data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
@@ -98,14 +98,7 @@ def main() -> int:
             f"{s['chainsaw_recall']['mean']:.3f} +- {s['chainsaw_recall']['sd']:.3f}   "
             f"{s['false_alarm_rate']['mean']:.3f} +- {s['false_alarm_rate']['sd']:.3f}"
         )
-    for name, res in cv.items():
-        if res["threshold_sweep"]:
-            print(f"\n{name}: mean over folds by alarm threshold P(chainsaw) >= t")
-            for t, m in res["threshold_sweep"].items():
-                print(
-                    f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m['chainsaw_recall']:.3f}, "
-                    f"false alarms {m['false_alarm_rate']:.3f}"
-                )
+    print_sweeps(cv, "chainsaw")
     print(
         f"\ndetect ({speed['model']}): {speed['audio_h']:.2f} h of audio in "
         f"{speed['wall_s']:.1f} s "

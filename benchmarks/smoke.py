@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import cross_validate
+    from frugalbench.harness.crossval import cross_validate, print_sweeps
     from frugalbench.tasks import get_task
 
     task = get_task("smoke")
@@ -49,14 +49,7 @@ def main() -> int:
             f"{name:24} {s['accuracy']['mean']:.3f} ({per}){'':8} "
             f"{s['smoke_recall']['mean']:.3f}          {s['false_alarm_rate']['mean']:.3f}"
         )
-    for name, res in cv.items():
-        if res["threshold_sweep"]:
-            print(f"\n{name}: mean over held-out sequences by alarm threshold P(smoke) >= t")
-            for t, m in res["threshold_sweep"].items():
-                print(
-                    f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m['smoke_recall']:.3f}, "
-                    f"false alarms {m['false_alarm_rate']:.3f}"
-                )
+    print_sweeps(cv, "smoke", over="held-out sequences")
     best = max(res["summary"]["accuracy"]["mean"] for res in cv.values())
     ok = best >= 0.85
     print(

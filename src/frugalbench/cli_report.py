@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
                 country or result.config.country,
                 facility,
                 profile,
-                pue if pue is not None else None,
+                pue,
                 wue,
                 grid_water,
                 device,
@@ -194,16 +194,21 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"json: {json_out}")
 
 
+# the yearly figures a projection sums over its years (co2e_t and water_m3 are row properties)
+TOTALS = (
+    "facility_mwh",
+    "operational_t",
+    "embodied_t",
+    "water_onsite_m3",
+    "co2e_t",
+    "water_m3",
+)
+
+
 def projection_json(projection: Projection) -> str:
     data: dict[str, Any] = projection.model_dump(mode="json")
     for scn, out in zip(projection.scenarios, data["scenarios"], strict=True):
-        out["totals"] = {
-            f: scn.total(f)
-            for f in ("facility_mwh", "operational_t", "embodied_t", "water_onsite_m3")
-        } | {
-            "co2e_t": sum(y.co2e_t for y in scn.years),
-            "water_m3": sum(y.water_m3 for y in scn.years),
-        }
+        out["totals"] = {f: scn.total(f) for f in TOTALS}
     return json.dumps(data, indent=2)
 
 
@@ -255,8 +260,8 @@ def print_projection(console: Any, projection: Projection, result: Any) -> None:
     table.add_row(
         "total",
         *(
-            f"{energy(s.total('facility_mwh'))}\n{co2(sum(y.co2e_t for y in s.years))}\n"
-            f"{water(sum(y.water_m3 for y in s.years))} water"
+            f"{energy(s.total('facility_mwh'))}\n{co2(s.total('co2e_t'))}\n"
+            f"{water(s.total('water_m3'))} water"
             for s in projection.scenarios
         ),
     )

@@ -132,18 +132,15 @@ def project(
             requests = requests_per_day * DAYS_PER_YEAR * (1 + growth) ** (y - 1)
             it_kwh = requests * per.energy_j / J_PER_KWH
             onsite_l, offsite_l = scn.water_l(it_kwh)
-
-            def mwh(e: float | None, n: float = requests, pue: float = pue) -> float | None:
-                return None if e is None else n * e / J_PER_KWH * pue / 1000
-
+            low, high = per.energy_low_j, per.energy_high_j
             rows.append(
                 YearRow(
                     year=y,
                     requests=requests,
                     it_mwh=it_kwh / 1000,
-                    facility_mwh=it_kwh * pue / 1000,
-                    facility_mwh_low=mwh(per.energy_low_j),
-                    facility_mwh_high=mwh(per.energy_high_j),
+                    facility_mwh=_facility_mwh(requests, per.energy_j, pue),
+                    facility_mwh_low=None if low is None else _facility_mwh(requests, low, pue),
+                    facility_mwh_high=None if high is None else _facility_mwh(requests, high, pue),
                     operational_t=it_kwh * pue * intensity / 1e6,
                     embodied_t=embodied_share_g(
                         scn.hardware.embodied_g, requests * per.duration_s, scn.hardware
@@ -174,6 +171,10 @@ def project(
     return Projection(
         requests_per_day=requests_per_day, growth=growth, per_request=per, scenarios=out
     )
+
+
+def _facility_mwh(requests: float, energy_j: float, pue: float) -> float:
+    return requests * energy_j / J_PER_KWH * pue / 1000
 
 
 def context_lines(scn: Scenario, rows: Sequence[YearRow]) -> list[str]:

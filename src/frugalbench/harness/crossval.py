@@ -62,14 +62,6 @@ def cross_validate(
                 f"{key} {scores[key]:.3f}" for key in keys if scores.get(key) is not None
             )
             say(f"  {name} fold {k}: {shown} (fit {fit_s:.1f} s)")
-
-        def mean_sd(key: str, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
-            values = [r[key] for r in rows if r.get(key) is not None]
-            return {
-                "mean": statistics.fmean(values) if values else float("nan"),
-                "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-            }
-
         out[name] = {
             "folds": per_fold,
             "summary": {key: mean_sd(key, per_fold) for key in keys},
@@ -79,3 +71,23 @@ def cross_validate(
             },
         }
     return out
+
+
+def mean_sd(key: str, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return {
+        "mean": statistics.fmean(values) if values else float("nan"),
+        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+    }
+
+
+def print_sweeps(cv: dict[str, Any], positive: str, over: str = "folds") -> None:
+    """Each rung's mean scores by alarm threshold: the recall / false-alarm trade-off."""
+    for name, res in cv.items():
+        if res["threshold_sweep"]:
+            print(f"\n{name}: mean over {over} by alarm threshold P({positive}) >= t")
+            for t, m in res["threshold_sweep"].items():
+                print(
+                    f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m[f'{positive}_recall']:.3f}, "
+                    f"false alarms {m['false_alarm_rate']:.3f}"
+                )

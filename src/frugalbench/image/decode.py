@@ -90,13 +90,20 @@ def to_array(data: bytes, size: tuple[int, int]) -> Any:
 
 def frames_to_arrays(frames: Any, size: tuple[int, int], previous: bool = False) -> Any:
     """A batch (n, h, w, 3); with ``previous``, also the previous frames (the frame itself where
-    a sequence starts, so the difference there is zero)."""
+    a sequence starts, so the difference there is zero). Each distinct encoded frame is decoded
+    once: in a sequence, one frame's image is the next frame's previous, and decoding is most of
+    the cost of the frugal rungs."""
     import numpy as np
 
-    now = np.stack([to_array(f.image, size) for f in frames]) if len(frames) else None
+    decoded: dict[bytes, Any] = {}
+
+    def array(data: bytes) -> Any:
+        if data not in decoded:
+            decoded[data] = to_array(data, size)
+        return decoded[data]
+
+    now = np.stack([array(f.image) for f in frames]) if len(frames) else None
     if not previous:
         return now
-    before = np.stack(
-        [to_array(f.previous if f.previous is not None else f.image, size) for f in frames]
-    )
+    before = np.stack([array(f.previous if f.previous is not None else f.image) for f in frames])
     return now, before

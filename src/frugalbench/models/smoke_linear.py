@@ -51,21 +51,25 @@ class SmokeChangeLinearModel(FeatureLinearDetector):
     )
     features = staticmethod(_change)
 
-    def predict(self, inputs: Sequence[Any]) -> list[str]:
+    def class_probabilities(self, inputs: Sequence[Any]) -> tuple[list[str], Any]:
+        """The pipeline's model on the change summary, keeping the change maps for the boxes:
+        one decode and one pass over the pixels serve both."""
         from frugalbench.image.decode import frames_to_arrays
-        from frugalbench.image.features import SIZE, change_box, change_maps, change_summary
+        from frugalbench.image.features import SIZE, change_maps, change_summary
 
-        frames = list(inputs)
-        if not frames:
+        now, before = frames_to_arrays(list(inputs), SIZE, previous=True)
+        self._maps = change_maps(now, before)
+        proba = self.pipeline_[1:].predict_proba(change_summary(*self._maps))
+        return [str(c) for c in self.pipeline_.classes_], proba
+
+    def predict(self, inputs: Sequence[Any]) -> list[str]:
+        from frugalbench.image.features import change_box
+
+        if not len(inputs):
             self.boxes_out: list[Any] = []
             return []
-        now, before = frames_to_arrays(frames, SIZE, previous=True)
-        classes = [str(c) for c in self.pipeline_.classes_]
-        lift, desat = change_maps(now, before)
-        proba = self.pipeline_[1:].predict_proba(change_summary(lift, desat))
-        p = proba[:, classes.index(self.positive)] if self.positive in classes else proba[:, 0] * 0
-        negative = next((c for c in classes if c != self.positive), "no_smoke")
-        labels = [self.positive if x >= self.positive_threshold else negative for x in p]
+        labels = super().predict(inputs)
+        lift, desat = self._maps
         self.boxes_out = [
             change_box(lift[i], desat[i]) if lab == self.positive else None
             for i, lab in enumerate(labels)

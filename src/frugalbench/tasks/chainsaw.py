@@ -15,7 +15,7 @@ from typing import Any
 from frugalbench.errors import UserError
 from frugalbench.tasks.audio_folder import Entry, load_entries, load_folder
 from frugalbench.tasks.base import Dataset, Metric, Task
-from frugalbench.tasks.loaders import load_hub_rows
+from frugalbench.tasks.loaders import load_folder_cached, load_hub_rows
 from frugalbench.tasks.metrics import detection_scores
 from frugalbench.tasks.registry import tasks
 
@@ -31,35 +31,17 @@ def bundled_path() -> Path:
     return Path(str(resources.files("frugalbench.tasks").joinpath(f"data/{BUNDLED}")))
 
 
-def _signature(root: Path) -> tuple[Any, ...]:
-    """What a folder's contents are, cheaply (names, sizes, times): reloads only on change."""
-    if not root.is_dir():
-        return (str(root),)
-    return (
-        str(root.resolve()),
-        *(
-            (str(p), st.st_size, st.st_mtime_ns)
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and (st := p.stat())
-        ),
-    )
-
-
 def load(data: str | None) -> Dataset:
     """``None``: the bundled clips; ``hub`` or ``hub:SPLIT``: the hub; else a folder."""
     if data is not None and (data == "hub" or data.startswith("hub:")):
         return load_hub(data.partition(":")[2] or "train")
     root = bundled_path() if data is None else Path(data)
-    key = _signature(root)
-    if key not in _cache:  # decoding a folder takes seconds; bench asks for it once per model
-        source = (
-            f"bundled:{BUNDLED} (real RFCx, scikit-maad and hobby-detector clips; see LICENSE.md)"
-            if data is None
-            else None
-        )
-        _cache.clear()
-        _cache[key] = load_folder(root, LABELS, source)
-    return _cache[key]
+    source = (
+        f"bundled:{BUNDLED} (real RFCx, scikit-maad and hobby-detector clips; see LICENSE.md)"
+        if data is None
+        else None
+    )
+    return load_folder_cached(_cache, root, lambda: load_folder(root, LABELS, source))
 
 
 def load_hub(split: str) -> Dataset:

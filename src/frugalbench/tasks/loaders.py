@@ -30,6 +30,32 @@ def file_fingerprint(path: Path) -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
+def folder_signature(root: Path) -> tuple[Any, ...]:
+    """What a folder's contents are, cheaply (names, sizes, times): a reload only on change."""
+    if not root.is_dir():
+        return (str(root),)
+    return (
+        str(root.resolve()),
+        *(
+            (str(p), st.st_size, st.st_mtime_ns)
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and (st := p.stat())
+        ),
+    )
+
+
+def load_folder_cached(
+    cache: dict[tuple[Any, ...], Dataset], root: Path, build: Callable[[], Dataset]
+) -> Dataset:
+    """The folder's dataset, decoded once while its contents stay the same: decoding a folder of
+    recordings or frames takes seconds, and ``bench`` asks for it once per model. One entry."""
+    key = folder_signature(root)
+    if key not in cache:
+        cache.clear()
+        cache[key] = build()
+    return cache[key]
+
+
 def read_table(path: Path, columns: Sequence[str]) -> list[dict[str, Any]]:
     """Rows of a .parquet, .csv or .jsonl file as dicts; checks that ``columns`` exist."""
     if not path.exists():

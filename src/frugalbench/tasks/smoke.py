@@ -26,7 +26,7 @@ from frugalbench.image.decode import (
     read_bytes,
 )
 from frugalbench.tasks.base import Dataset, Metric, Task
-from frugalbench.tasks.loaders import load_hub_rows, read_table
+from frugalbench.tasks.loaders import load_folder_cached, load_hub_rows, read_table
 from frugalbench.tasks.metrics import detection_scores
 from frugalbench.tasks.registry import tasks
 
@@ -171,16 +171,12 @@ def load(data: str | None) -> Dataset:
     if data is not None and (data == "hub" or data.startswith("hub:")):
         return load_hub(data.partition(":")[2] or "train")
     root = bundled_path() if data is None else Path(data)
-    key = (str(root.resolve()), *sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*")))
-    if key not in _cache:
-        source = (
-            f"bundled:{BUNDLED} (HPWREN fire-watch frames, public domain; see LICENSE.md)"
-            if data is None
-            else str(root)
-        )
-        _cache.clear()
-        _cache[key] = load_entries(folder_entries(root), source)
-    return _cache[key]
+    source = (
+        f"bundled:{BUNDLED} (HPWREN fire-watch frames, public domain; see LICENSE.md)"
+        if data is None
+        else str(root)
+    )
+    return load_folder_cached(_cache, root, lambda: load_entries(folder_entries(root), source))
 
 
 def load_hub(split: str) -> Dataset:
