@@ -36,24 +36,22 @@ def _channels(rgb: Any) -> tuple[Any, Any, Any, Any]:
 
 
 def still_features(rgb: Any) -> Any:
-    """(n, h, w, 3) in [0, 1] -> (n, 96): per cell mean and spread of brightness, saturation,
-    blueness and edges (80), and global histograms of brightness and saturation (16)."""
+    """(n, h, w, 3) in [0, 1] -> (n, 112): per cell (16 cells) the mean and spread of brightness
+    and of saturation, the mean blueness and the mean edge energy (96), and global histograms of
+    brightness and saturation (16)."""
     import numpy as np
 
     gray, sat, blue, edges = _channels(rgb)
-    per_cell = []
-    for channel in (gray, sat, blue, edges):
-        cells = _cells(channel)
-        per_cell += [cells.mean(-1), cells.std(-1)]
-    per_cell = [c.reshape(len(rgb), -1) for c in per_cell[:5]] + [
-        per_cell[6].reshape(len(rgb), -1)  # edge mean; the edge spread repeats it
-    ]
+    g, s, b, e = (_cells(channel) for channel in (gray, sat, blue, edges))
+    per_cell = [g.mean(-1), g.std(-1), s.mean(-1), s.std(-1), b.mean(-1), e.mean(-1)]
     bins = np.linspace(0, 1, 9)
     hist = [
         np.stack([np.histogram(g, bins)[0] for g in channel]) / channel[0].size
         for channel in (gray, sat)
     ]
-    return np.concatenate(per_cell + hist, axis=1).astype(np.float32)
+    return np.concatenate([c.reshape(len(rgb), -1) for c in per_cell] + hist, axis=1).astype(
+        np.float32
+    )
 
 
 def change_maps(now: Any, before: Any) -> tuple[Any, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from frugalbench.errors import UserError
+from frugalbench.footprint.projection import PerRequest
 from frugalbench.footprint.scenario import Scenario
 from frugalbench.footprint.sci import J_PER_KWH, SciInputs, functional_unit, sci
 from frugalbench.results import RunResult
@@ -161,25 +162,19 @@ def build_card(
     }
     pue, intensity = scn.facility.pue, scn.grid.intensity_g_per_kwh
     g_per_j = pue * intensity / J_PER_KWH
-    ci_low, ci_high = per.energy_j.ci95_low, per.energy_j.ci95_high
     onsite_l, offsite_l = scn.water_l(e_it_j / J_PER_KWH)
     how = "per_1000_inputs.energy_j x"
     card["impacts"] = {
         "facility_energy_j": fig(e_it_j * pue, "J", f"{src}: {how} PUE"),
-        "co2e_g": fig(
-            e_it_j * g_per_j,
-            "g",
-            f"{src}: {how} PUE x grid intensity / 3.6e6",
-            max(ci_low, 0.0) * g_per_j if ci_low is not None else None,
-            ci_high * g_per_j if ci_high is not None else None,
+        "co2e_g": _summary_fig(
+            per.energy_j, "g", f"{src}: {how} PUE x grid intensity / 3.6e6", scale=g_per_j
         ),
         "water_l": fig(onsite_l + offsite_l, "L", f"{src}: {how} (WUE + PUE x grid water) / 3.6e6"),
         "water_onsite_l": fig(onsite_l, "L", f"{src}: {how} WUE / 3.6e6"),
         "water_offsite_l": fig(offsite_l, "L", f"{src}: {how} PUE x grid water / 3.6e6"),
     }
-    training = result.model.get("training") or {}
-    train_j = training.get("energy_j")
-    train_s = training.get("duration_s")
+    per_input = PerRequest.of(result, where)
+    train_j, train_s = per_input.training_energy_j, per_input.training_duration_s
     lifetime = scn.lifetime_inferences
     if train_j is not None:
         share_j = train_j * 1000 / lifetime
@@ -197,12 +192,10 @@ def build_card(
     else:
         card["training"] = None
     fu = functional_unit(unit_spec, unit)
-    inference = result.phases["inference"]
-    n_inf = inference.n_inputs or result.task["data"]["n_inputs"]
     result_sci = sci(
         SciInputs(
-            energy_j_per_input=e_it_j / 1000,
-            duration_s_per_input=inference.duration_s.median / max(n_inf, 1),
+            energy_j_per_input=per_input.energy_j,
+            duration_s_per_input=per_input.duration_s,
             pue=pue,
             intensity_g_per_kwh=intensity,
             hardware=scn.hardware,
