@@ -26,7 +26,12 @@ Profile = Annotated[
         "renewable_energy_factor, energy_reuse_factor, country)",
     ),
 ]
-PueOpt = Annotated[float | None, typer.Option("--pue", help="data-centre PUE (overrides)")]
+PueOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--pue", help="data-centre PUE (overrides); default: the run's --pue if it had one"
+    ),
+]
 WueOpt = Annotated[
     float | None, typer.Option("--wue", help="on-site water per IT kWh, L/kWh (overrides)")
 ]
@@ -102,7 +107,7 @@ def register(app: typer.Typer) -> None:
                 country or result.config.country,
                 facility,
                 profile,
-                pue,
+                pue if pue is not None else result.config.pue,
                 wue,
                 grid_water,
                 device,
@@ -168,7 +173,7 @@ def register(app: typer.Typer) -> None:
                 cc,
                 fac,
                 prof,
-                pue,
+                pue if pue is not None else res.config.pue,
                 wue,
                 grid_water,
                 device,

@@ -108,3 +108,20 @@ def test_project_with_a_profile_beside_a_facility_type(
     assert done.returncode == 0, done.stderr
     names = [s["scenario"]["name"] for s in json.loads(out.read_text())["scenarios"]]
     assert names == ["FR / lyon-2", "FR / hyperscale"]
+
+
+def test_a_runs_own_pue_carries_into_report_and_projection(
+    text_result_file: Path, tmp_path: Path
+) -> None:
+    from frugalbench.results import RunResult
+
+    result = RunResult.load(text_result_file)
+    desk = tmp_path / "desk.json"
+    result.model_copy(update={"config": result.config.model_copy(update={"pue": 1.0})}).save(desk)
+    card = json.loads(cli("report", str(desk), "--format", "json").stdout)["cards"][0]
+    assert card["scenario"]["facility"]["pue"]["value"] == 1.0
+    out = tmp_path / "p.json"
+    assert cli("project", str(desk), "--requests-per-day", "10", "--json", str(out)).returncode == 0
+    assert json.loads(out.read_text())["scenarios"][0]["scenario"]["facility"]["pue"] == 1.0
+    again = json.loads(cli("report", str(desk), "--format", "json", "--pue", "1.3").stdout)
+    assert again["cards"][0]["scenario"]["facility"]["pue"]["value"] == 1.3
