@@ -14,10 +14,11 @@ import shutil
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from frugalbench.errors import UserError
 
@@ -61,23 +62,18 @@ def unpack(archive_path: Path, dest: Path, max_unpacked_bytes: int, max_members:
     name = archive_path.name.lower()
     dest.mkdir(parents=True)
     budget = _Budget(max_unpacked_bytes)
+    limits = (max_unpacked_bytes, max_members)
     try:
         if name.endswith((".tar.gz", ".tgz", ".tar")):
             try:
                 with tarfile.open(archive_path) as tar:
-                    members = list(_tar_members(tar))
-                    _check_totals([m for m, _ in members], max_unpacked_bytes, max_members)
-                    for member, info in members:
-                        _write(dest, member, lambda i=info: tar.extractfile(i), budget)
+                    _extract(list(_tar_members(tar)), tar.extractfile, dest, budget, *limits)
             except tarfile.TarError as exc:
                 raise UserError(f"the upload is not a readable tar archive ({exc})") from None
         elif name.endswith(".zip"):
             try:
                 with zipfile.ZipFile(archive_path) as zf:
-                    zmembers = list(_zip_members(zf))
-                    _check_totals([m for m, _ in zmembers], max_unpacked_bytes, max_members)
-                    for member, zinfo in zmembers:
-                        _write(dest, member, lambda i=zinfo: zf.open(i), budget)
+                    _extract(list(_zip_members(zf)), zf.open, dest, budget, *limits)
             except zipfile.BadZipFile as exc:
                 raise UserError(f"the upload is not a readable zip archive ({exc})") from None
         else:
@@ -115,14 +111,30 @@ def _check_totals(members: list[Member], max_bytes: int, max_members: int) -> No
         _check_name(m.name)
 
 
-def _write(dest: Path, member: Member, opener: object, budget: _Budget) -> None:
+def _extract(
+    members: list[tuple[Member, Any]],
+    read: Callable[[Any], IO[bytes] | None],
+    dest: Path,
+    budget: _Budget,
+    max_bytes: int,
+    max_members: int,
+) -> None:
+    """Check every member of the archive first, then write them: the same for tar and zip,
+    ``read`` being the library's way to open one member."""
+    _check_totals([m for m, _ in members], max_bytes, max_members)
+    for member, info in members:
+        _write(dest, member, partial(read, info), budget)
+
+
+def _write(
+    dest: Path, member: Member, opener: Callable[[], IO[bytes] | None], budget: _Budget
+) -> None:
     target = dest.joinpath(*_check_name(member.name).parts)
     if member.is_dir:
         target.mkdir(parents=True, exist_ok=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    assert callable(opener)
-    source: IO[bytes] | None = opener()
+    source = opener()
     if source is None:
         raise UserError(f"archive member {member.name!r} cannot be read")
     with source, target.open("wb") as out:
