@@ -139,7 +139,9 @@ def populate(port: int, data_dir: Path, rows: int, hidden: Path, model: Path) ->
     )
     started_after = None
     while True:
-        status = request(port, "GET", f"/api/jobs/{job['job']}")
+        status = request(
+            port, "GET", f"/api/jobs/{job['job']}", headers={"Authorization": f"Bearer {token}"}
+        )
         if started_after is None and status["started_at"]:
             started_after = time.perf_counter() - submitted
         if status["status"] in ("ok", "failed"):

@@ -51,3 +51,23 @@ def test_server_load_runs(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["figures"]["leaderboard JSON"]["requests"] > 0
     assert data["figures"]["leaderboard page"]["errors"] == 0
+
+
+def test_isolation_overhead_runs(tmp_path: Path) -> None:
+    from frugalbench.harness.sandbox import isolation
+
+    available, why = isolation()
+    if not available:
+        import pytest
+
+        pytest.skip(f"no job box here: {why}")
+    out = tmp_path / "i.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "isolation_overhead.py"),
+         "--rounds", "1", "--repeats", "2", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert set(data["figures"]) == {"unconfined", "boxed", "boxed, strict"}
+    assert data["figures"]["boxed"]["inference_j_per_1000"] > 0

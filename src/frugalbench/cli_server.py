@@ -22,7 +22,52 @@ err = Console(stderr=True)
 admin = typer.Typer(help="Organiser commands (need the admin token).", no_args_is_help=True)
 
 ServerOpt = Annotated[str, typer.Option("--server", help="server URL, e.g. http://127.0.0.1:8000")]
-TokenOpt = Annotated[str, typer.Option("--token", envvar="FRUGALBENCH_TOKEN", help="your token")]
+# A token is a secret: never an argument, which any local user reads in /proc/<pid>/cmdline.
+TokenOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="a file holding your token (or set FRUGALBENCH_TOKEN); never the token itself",
+    ),
+]
+
+
+def _token(token_file: Path | None) -> str:
+    import os
+
+    if token_file is not None:
+        try:
+            token = token_file.read_text().strip()
+        except OSError as exc:
+            raise UserError(f"cannot read the token file {token_file} ({exc.strerror})") from None
+        if not token:
+            raise UserError(f"the token file {token_file} is empty")
+        return token
+    token = os.environ.get("FRUGALBENCH_TOKEN", "").strip()
+    if not token:
+        raise UserError(
+            "no token: give --token-file FILE or set FRUGALBENCH_TOKEN (a token on the command "
+            "line is readable by every local user, so there is no --token)"
+        )
+    return token
+
+
+def _no_password(url: str | None, variable: str) -> None:
+    """A password in a URL given as an argument would be readable in the process list."""
+    if url is None:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(url).password if "://" in url else None
+    except ArgumentError:
+        password = None
+    if password or (url.startswith("redis") and "@" in url):
+        raise UserError(
+            f"the URL holds a password: set {variable} in the environment instead of passing it "
+            "as an argument (any local user can read a command line)"
+        )
 
 
 def _need_server_extra() -> None:
@@ -84,6 +129,8 @@ def worker(
     from frugalbench.web.db import make_engine, make_sessionmaker, migrate
     from frugalbench.web.queue import EvaluationQueue
 
+    _no_password(database, "FRUGALBENCH_DATABASE_URL")
+    _no_password(broker, "FRUGALBENCH_BROKER_URL")
     settings = _settings(broker_url=broker, database_url=database, data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)
@@ -121,9 +168,9 @@ def _call(server: str, method: str, path: str, token: str | None = None, **kwarg
 
 
 @admin.command("create-team")
-def create_team(name: str, server: ServerOpt, token: TokenOpt) -> None:
+def create_team(name: str, server: ServerOpt, token_file: TokenOpt = None) -> None:
     """Create a team and print its token (shown once)."""
-    body = _call(server, "POST", "/api/teams", token, json={"name": name})
+    body = _call(server, "POST", "/api/teams", _token(token_file), json={"name": name})
     console.print(f"team {body['team']}: token {body['token']}")
 
 
@@ -133,7 +180,7 @@ def create_challenge(
     task: Annotated[str, typer.Option(help="task name")],
     hidden_data: Annotated[str, typer.Option(help="hidden evaluation data, a path on the server")],
     server: ServerOpt,
-    token: TokenOpt,
+    token_file: TokenOpt = None,
     ranking: Annotated[str, typer.Option(help="pareto, threshold, bands or stars")] = "pareto",
     min_accuracy: Annotated[float | None, typer.Option(help="for --ranking threshold")] = None,
     band_width: Annotated[float | None, typer.Option(help="for --ranking bands")] = None,
@@ -146,7 +193,7 @@ def create_challenge(
         server,
         "POST",
         "/api/challenges",
-        token,
+        _token(token_file),
         json={
             "slug": slug,
             "task": task,
@@ -179,7 +226,7 @@ def submit(
     challenge: str,
     directory: Path,
     server: ServerOpt,
-    token: TokenOpt,
+    token_file: TokenOpt = None,
     name: Annotated[str | None, typer.Option(help="a name for the submission")] = None,
     wait: Annotated[
         bool, typer.Option(help="wait for the evaluation and print its outcome")
@@ -187,6 +234,7 @@ def submit(
     wait_s: Annotated[float, typer.Option(help="longest wait with --wait")] = 3600.0,
 ) -> None:
     """Upload a model directory to a challenge; prints the job and, with --wait, its outcome."""
+    token = _token(token_file)
     archive = pack(directory)
     body = _call(
         server,
@@ -204,7 +252,7 @@ def submit(
         return
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        job = _call(server, "GET", f"/api/jobs/{body['job']}")
+        job = _call(server, "GET", f"/api/jobs/{body['job']}", token)
         if job["status"] in ("ok", "failed"):
             console.print(
                 f"job {job['id']}: {job['status']}"

@@ -25,6 +25,17 @@ def trained(tmp_path: Path, name: str, **params: object) -> Path:
     return out
 
 
+def team(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def publish(client: TestClient, slug: str) -> None:
+    response = client.patch(
+        f"/api/challenges/{slug}", json={"published": True}, headers=admin_headers()
+    )
+    assert response.status_code == 200 and response.json()["published"], response.text
+
+
 def evaluate_all(client: TestClient) -> None:
     queue = client.app.state.queue  # type: ignore[attr-defined]
     while queue.run_one():
@@ -37,7 +48,9 @@ def test_submit_evaluate_and_rank(
     for name, c in (("strong", 10.0), ("weak", 0.001)):
         response = upload(client, challenge, team_token, tar_of(trained(tmp_path, name, c=c)))
         assert response.status_code == 202, response.text
-        assert client.get(f"/api/jobs/{response.json()['job']}").json()["status"] == "queued"
+        job_url = f"/api/jobs/{response.json()['job']}"
+        assert client.get(job_url, headers=team(team_token)).json()["status"] == "queued"
+        assert client.get(job_url).status_code == 404  # another's job, before publication
     evaluate_all(client)
     board = client.get(f"/api/challenges/{challenge}/leaderboard").json()
     assert len(board["rows"]) == 2
@@ -45,8 +58,9 @@ def test_submit_evaluate_and_rank(
     assert first["rank"] == 1 and first["pareto_rank"] == 1 and first["label"] == "front 1"
     assert first["energy_per_1000_j"] > 0 and "cpu: estimated by process" in first["method"]
     assert first["team"] == "owls" and first["accuracy"] >= board["rows"][1]["accuracy"]
-    detail = client.get(f"/api/submissions/{first['submission']}").json()
+    detail = client.get(f"/api/submissions/{first['submission']}", headers=team(team_token)).json()
     assert detail["job"]["status"] == "ok"
+    assert detail["result"]["scores"]["confusion_matrix"].startswith("withheld")
     assert set(detail["result"]["phases"]) == {"load", "warmup", "inference"}
     assert detail["result"]["sandbox"]["network"].startswith("none")
     assert str(tmp_path) not in json.dumps(detail["result"])  # no server paths leak
@@ -58,7 +72,11 @@ def test_submit_evaluate_and_rank(
     assert [r["rank"] for r in rows] == ["1", "2"] and rows[0]["team"] == "owls"
     page = client.get(f"/challenges/{challenge}").text
     assert "<svg" in page and "owls" in page and "front 1" in page
-    assert "energy per phase" in client.get(f"/submissions/{first['submission']}").text.lower()
+    page = client.get(f"/submissions/{first['submission']}", cookies={"fb_token": team_token})
+    assert "energy per phase" in page.text.lower()
+    publish(client, challenge)
+    detail = client.get(f"/api/submissions/{first['submission']}").json()  # anyone, now
+    assert isinstance(detail["result"]["scores"]["confusion_matrix"], dict)
 
 
 def test_a_broken_submission_is_a_failed_job_with_its_reason(
@@ -67,9 +85,18 @@ def test_a_broken_submission_is_a_failed_job_with_its_reason(
     response = upload(client, challenge, team_token, tar_of(user_model_dir("Raises")))
     assert response.status_code == 202
     evaluate_all(client)
-    job = client.get(f"/api/jobs/{response.json()['job']}").json()
-    assert job["status"] == "failed" and "boom in predict" in job["reason"]
+    job_url = f"/api/jobs/{response.json()['job']}"
+    job = client.get(job_url, headers=team(team_token)).json()
+    # the model's own words may quote hidden inputs: withheld while the challenge is open
+    assert job["status"] == "failed" and "the model raised RuntimeError" in job["reason"]
+    assert "boom" not in job["reason"] and "withheld" in job["reason"]
+    page = client.get(
+        f"/submissions/{response.json()['submission']}", cookies={"fb_token": team_token}
+    )
+    assert page.status_code == 200 and "RuntimeError" in page.text
     assert client.get(f"/api/challenges/{challenge}/leaderboard").json()["rows"] == []
+    publish(client, challenge)
+    assert "boom in predict" in client.get(job_url).json()["reason"]
 
 
 def test_labels_never_reach_a_submission(
@@ -80,6 +107,7 @@ def test_labels_never_reach_a_submission(
     spy = user_model_dir("Reader", {"path": str(tmp_path / "hidden" / "test.csv")})
     response = upload(client, challenge, team_token, tar_of(spy))
     evaluate_all(client)
+    publish(client, challenge)
     job = client.get(f"/api/jobs/{response.json()['job']}").json()
     assert job["status"] == "failed"
     assert "FileNotFoundError" in job["reason"] or "PermissionError" in job["reason"]
@@ -114,6 +142,8 @@ def test_mistakes_are_one_line_4xx(client: TestClient, challenge: str, team_toke
     )
     assert unknown.status_code == 404 and "Did you mean" in unknown.json()["detail"]
     assert client.get("/api/jobs/999").status_code == 404
+    assert client.get("/api/jobs/99999999999999999999").status_code == 422
+    assert client.get("/submissions/0").status_code == 422
     assert client.get(f"/api/challenges/{challenge}/leaderboard?format=xml").status_code == 422
 
 
@@ -137,7 +167,9 @@ def test_hostile_submissions_fail_with_reasons_and_the_server_stays_up(
     afterwards the server still serves and evaluates."""
     from frugalbench.web.app import create_app
 
-    quick = settings.model_copy(update={"eval_timeout_s": 5.0, "eval_memory_bytes": 1024**3})
+    quick = settings.model_copy(
+        update={"eval_timeout_s": 30.0, "eval_call_timeout_s": 4.0, "eval_memory_bytes": 1024**3}
+    )
     with TestClient(create_app(quick, start_worker=False)) as client:
         hidden = tmp_path / "hidden.csv"
         hidden.write_bytes(small_csv.read_bytes())
@@ -149,12 +181,13 @@ def test_hostile_submissions_fail_with_reasons_and_the_server_stays_up(
         token = client.post("/api/teams", json={"name": "t"}, headers=admin_headers()).json()[
             "token"
         ]
+        publish(client, "c")  # the reasons in full
         attempts = {
             "Network": "Network is unreachable",
             "Writer": "Error",  # read-only file system, or a hidden folder: both refuse
             "ForkBomb": "Resource temporarily unavailable",
             "Hog": "MemoryError",
-            "Hang": "timeout",
+            "Hang": "timeout",  # the 4 s for one call
         }
         jobs = {}
         for cls in attempts:

@@ -15,19 +15,21 @@ from tests.conftest import cli
 def test_organise_submit_and_read_the_leaderboard(
     server: str, tmp_path: Path, small_csv: Path
 ) -> None:
-    out = cli("admin", "create-team", "herons", "--server", server, "--token", "adm")
+    admin = secret_file(tmp_path / "admin-token", "adm")
+    out = cli("admin", "create-team", "herons", "--server", server, "--token-file", admin)
     assert out.returncode == 0, out.stderr
-    token = out.stdout.strip().rsplit(" ", 1)[-1]
+    team = secret_file(tmp_path / "team-token", out.stdout.strip().rsplit(" ", 1)[-1])
     out = cli(
         "admin", "create-challenge", "quotes", "--task", "climate-disinfo",
-        "--hidden-data", str(small_csv), "--ranking", "stars", "--server", server, "--token", "adm",
+        "--hidden-data", str(small_csv), "--ranking", "stars", "--server", server,
+        "--token-file", admin,
     )  # fmt: skip
     assert out.returncode == 0 and "ranking stars" in out.stdout, out.stderr
     model = tmp_path / "model"
     trained = cli("train", "climate-disinfo", "--model", "majority", "--out", str(model),
                   "--idle-s", "0.2")  # fmt: skip
     assert trained.returncode == 0, trained.stderr
-    sub = cli("submit", "quotes", str(model), "--server", server, "--token", token, "--wait")
+    sub = cli("submit", "quotes", str(model), "--server", server, "--token-file", team, "--wait")
     assert sub.returncode == 0 and "ok" in sub.stdout, sub.stdout + sub.stderr
     csv_path = tmp_path / "board.csv"
     board = cli("leaderboard", "quotes", "--server", server, "--csv", str(csv_path))
@@ -35,8 +37,31 @@ def test_organise_submit_and_read_the_leaderboard(
     assert csv_path.read_text().startswith("rank,label,team")
 
 
+def secret_file(path: Path, token: str) -> str:
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return str(path)
+
+
+def test_secrets_never_go_on_a_command_line(tmp_path: Path) -> None:
+    """Any local user reads /proc/<pid>/cmdline: tokens come from a file or the environment,
+    and a database or broker URL with a password is refused as an argument."""
+    given = cli("admin", "create-team", "x", "--server", "http://127.0.0.1:9", "--token", "s3")
+    assert given.returncode == 2 and "No such option" in given.stderr
+    for option, url in (
+        ("--database", "postgresql+psycopg://fb:s3cret@127.0.0.1/test"),
+        ("--broker", "redis://:s3cret@127.0.0.1:6379/0"),
+    ):
+        worker = cli("worker", option, url, "--data-dir", str(tmp_path))
+        assert worker.returncode == 2 and "environment" in worker.stderr, worker.stderr
+        assert "Traceback" not in worker.stderr
+    none = cli("submit", "c", str(tmp_path), "--server", "http://127.0.0.1:9")
+    assert none.returncode == 2 and "--token-file" in none.stderr
+
+
 def test_server_mistakes_are_one_line_exit_2(server: str, tmp_path: Path) -> None:
-    wrong = cli("admin", "create-team", "x", "--server", server, "--token", "bad")
+    bad = secret_file(tmp_path / "bad-token", "bad")
+    wrong = cli("admin", "create-team", "x", "--server", server, "--token-file", bad)
     assert wrong.returncode == 2 and "403" in wrong.stderr and "admin token" in wrong.stderr
     down = cli("leaderboard", "x", "--server", "http://127.0.0.1:9")
     assert down.returncode == 2 and "cannot reach" in down.stderr

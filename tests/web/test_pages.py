@@ -7,15 +7,18 @@ from pathlib import Path
 
 from frugalbench.cli_server import pack
 from tests.conftest import cli
+from tests.web.test_cli_server import secret_file
 
 
 def test_submit_in_the_browser_and_see_the_row(
     browser, server: str, tmp_path: Path, small_csv: Path
 ) -> None:
-    token = cli("admin", "create-team", "kites", "--server", server, "--token", "adm")
+    admin = secret_file(tmp_path / "admin-token", "adm")
+    token = cli("admin", "create-team", "kites", "--server", server, "--token-file", admin)
     team_token = token.stdout.strip().rsplit(" ", 1)[-1]
     made = cli("admin", "create-challenge", "web", "--task", "climate-disinfo",
-               "--hidden-data", str(small_csv), "--server", server, "--token", "adm")  # fmt: skip
+               "--hidden-data", str(small_csv), "--server", server,
+               "--token-file", admin)  # fmt: skip
     assert made.returncode == 0, made.stderr
     model = tmp_path / "model"
     assert cli("train", "climate-disinfo", "--model", "majority", "--out", str(model),
@@ -50,7 +53,8 @@ def test_a_bad_token_is_shown_on_the_form(
     browser, server: str, small_csv: Path, tmp_path: Path
 ) -> None:
     cli("admin", "create-challenge", "web2", "--task", "climate-disinfo",
-        "--hidden-data", str(small_csv), "--server", server, "--token", "adm")  # fmt: skip
+        "--hidden-data", str(small_csv), "--server", server,
+        "--token-file", secret_file(tmp_path / "admin-token", "adm"))  # fmt: skip
     archive = tmp_path / "x.tar.gz"
     archive.write_bytes(b"junk")
     page = browser.new_page()

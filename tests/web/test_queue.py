@@ -124,6 +124,17 @@ def test_killing_a_worker_mid_evaluation_loses_nothing(
             os.killpg(first.pid, signal.SIGKILL)
     job = job_row(client, job_id)
     assert job.status == "ok" and job.attempts == 2, job.reason
+    # the killed worker's box died with it (parent-death signal, PID namespace), and what it
+    # left (cgroup, staging folder) was removed when the second worker started
+    import psutil
+
+    assert not [
+        p.info["pid"]
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if "frugalbench.harness.box" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not list(Path("/tmp").glob(f"fb-job-{first.pid}-*"))
+    assert not list(Path("/sys/fs/cgroup/pids/frugalbench").glob(f"job-{first.pid}-*"))
 
 
 def test_queue_overhead_submission_to_start_is_short(

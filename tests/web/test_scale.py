@@ -135,3 +135,74 @@ def test_postgres_and_redis_with_two_workers(
         assert len(set(seen)) == 2, "both workers took jobs"
         rows = client.get("/api/challenges/pg/leaderboard").json()["rows"]
         assert len(rows) == 2
+
+
+def test_attacks_through_postgres_and_redis(
+    postgres_url: str, redis_url: str, tmp_path: Path, small_csv: Path
+) -> None:
+    """The sandbox issue's attacks in the deployment mode where the database has a socket on
+    the same machine: none reaches it, none lingers, the honest model ranks first."""
+    import glob
+    import os
+
+    import psutil
+
+    from frugalbench.harness.sandbox import isolation
+    from tests.attacks import attack_dir
+    from tests.web.test_app import team
+
+    available, why = isolation()
+    if not available:
+        pytest.skip(f"no job box here: {why}")
+    settings = Settings(
+        data_dir=tmp_path / "server",
+        database_url=postgres_url,
+        broker_url=redis_url,
+        admin_token=ADMIN,
+        idle_s=0.2,
+        eval_timeout_s=60,
+    )
+    pwned = tmp_path / "pwned"
+    marker = f"fb-marker-pg-{os.getpid()}"
+    sockets = glob.glob("/var/run/postgresql/.s.PGSQL.*") + glob.glob("/tmp/.s.PGSQL.*")
+    sockets = [s for s in sockets if not s.endswith(".lock")]
+    attacks: dict[str, dict[str, object]] = {
+        "RawPickle": {"marker": str(pwned)},
+        "Daemon": {"marker": marker},
+        "Snoop": {"marker": "pytest", "paths": [str(tmp_path)], "sockets": sockets},
+        "Cache": {},
+        "Honest": {},
+    }
+    with TestClient(create_app(settings, start_worker=False)) as client:
+        hidden = tmp_path / "hidden" / "test.csv"
+        hidden.parent.mkdir()
+        hidden.write_bytes(small_csv.read_bytes())
+        client.post(
+            "/api/challenges",
+            json={"slug": "pg", "task": "climate-disinfo", "hidden_data": str(hidden)},
+            headers=admin_headers(),
+        )
+        token = client.post("/api/teams", json={"name": "t"}, headers=admin_headers()).json()[
+            "token"
+        ]
+        jobs = {
+            cls: upload(client, "pg", token, tar_of(attack_dir(tmp_path, cls, params))).json()
+            for cls, params in attacks.items()
+        }
+        queue = client.app.state.queue  # type: ignore[attr-defined]
+        while queue.run_one():
+            pass
+        status = {
+            cls: client.get(f"/api/jobs/{j['job']}", headers=team(token)).json()
+            for cls, j in jobs.items()
+        }
+        assert status["RawPickle"]["status"] == "failed" and not pwned.exists()
+        for cls in ("Daemon", "Snoop", "Cache", "Honest"):
+            assert status[cls]["status"] == "ok", status[cls]
+        assert not [
+            p.info["pid"]
+            for p in psutil.process_iter(["pid", "cmdline"])
+            if marker in " ".join(p.info["cmdline"] or [])
+        ]
+        rows = client.get("/api/challenges/pg/leaderboard").json()["rows"]
+        assert rows[0]["name"].endswith("Honest"), [(r["name"], r["rank"]) for r in rows]

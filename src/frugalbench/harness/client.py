@@ -1,134 +1,257 @@
-"""The harness's handle on a worker process: start, call with a deadline, stop."""
+"""The harness's handle on a worker process: start, call with a deadline, stop.
+
+The worker is a child process speaking ``wire`` messages over two pipes. Locally (``box=None``)
+it is a plain process in a session of its own, whose whole group is killed on close. For untrusted
+code it is a job box (:mod:`frugalbench.harness.box`) in the job's cgroup: on close every process
+of the group is killed, however it was started.
+
+Deadlines: each call has ``timeout_s``, and a ``deadline`` (a ``time.monotonic()`` value) bounds
+the whole job, all calls and all worker processes together, so a model that sleeps just under the
+per-call limit in every call still ends on time.
+"""
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import contextlib
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from typing import Any, Self
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from frugalbench.errors import WorkerFailed
-from frugalbench.harness.sandbox import SandboxPolicy
+from frugalbench.harness import wire
+
+if TYPE_CHECKING:
+    from frugalbench.harness.sandbox import JobBox
 
 # Threads in BLAS/OpenMP pools that spin while waiting burn CPU time that is not work; the worker
 # is told to wait passively so that its CPU time follows its work.
 WORKER_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "0", "KMP_BLOCKTIME": "0"}
 # Libraries' own progress bars (tqdm) would draw over the harness's progress display.
 QUIET_ENV = {"TQDM_DISABLE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+# What a boxed worker inherits of the server's environment: names, never secrets.
+ENV_ALLOWLIST = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+)
+BOX_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "HF_HUB_OFFLINE": "1",
+}
+MAX_ERROR_CHARS = 2000
+LOG_CAP_BYTES = 256 * 1024
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+class Due(NamedTuple):
+    deadline: float
+    late: str  # the reason if no answer comes by then
+
+
+def worker_environment(boxed: bool) -> dict[str, str]:
+    """Locally, the user's environment; in a box, an allowlist (no token, DSN or key passes)."""
+    if not boxed:
+        return {**os.environ, **WORKER_ENV, **QUIET_ENV}
+    kept = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
+    return {**kept, **BOX_ENV, **WORKER_ENV, **QUIET_ENV}
 
 
 class WorkerClient:
-    def __init__(self, timeout_s: float = 900.0, sandbox: SandboxPolicy | None = None) -> None:
+    def __init__(
+        self,
+        timeout_s: float = 900.0,
+        box: JobBox | None = None,
+        deadline: float | None = None,
+        log_path: Path | None = None,
+    ) -> None:
         self.timeout_s = timeout_s
-        self.sandbox = sandbox
-        self._process: Any = None
-        self._conn: Any = None
+        self.box = box
+        self.deadline = deadline
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+        self._send_fd = -1
+        self._recv_fd = -1
+        self._drain: threading.Thread | None = None
 
     @property
     def pid(self) -> int:
-        if self._process is None or self._process.pid is None:
+        if self._process is None:
             raise RuntimeError("the worker is not started")
-        return int(self._process.pid)
+        return self._process.pid
 
     def start(self) -> Self:
-        from frugalbench.harness.worker import worker_main
-
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        with _environment({**WORKER_ENV, **QUIET_ENV}):
-            self._process = ctx.Process(
-                target=worker_main,
-                args=(child, self.sandbox),
-                daemon=True,
-                name="frugalbench-worker",
-            )
-            self._process.start()
-        child.close()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        module = "frugalbench.harness.box" if self.box else "frugalbench.harness.worker"
+        flags = ["-I"] if self.box else []
+        capture = self.log_path is not None
+        self._process = subprocess.Popen(
+            [sys.executable, *flags, "-m", module, str(req_r), str(rep_w)],
+            pass_fds=(req_r, rep_w),
+            env=worker_environment(self.box is not None),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
+            start_new_session=True,
+        )
+        os.close(req_r)
+        os.close(rep_w)
+        self._send_fd, self._recv_fd = req_w, rep_r
+        if capture:
+            self._drain = threading.Thread(target=self._drain_log, daemon=True)
+            self._drain.start()
+        if self.box is not None:
+            self.box.adopt(self._process.pid)
+            setup = self.box.spec(parent=os.getpid())
+        else:
+            setup = {"sys_path": [p for p in sys.path if p]}
+        wire.write_message(self._send_fd, wire.encode(setup), time.monotonic() + 30)
         return self
 
-    def call(self, phase: str, op: str, payload: Any = None, timeout_s: float | None = None) -> Any:
-        limit = self.timeout_s if timeout_s is None else timeout_s
+    def _drain_log(self) -> None:
+        """The worker's stdout and stderr into a capped log: never the server's descriptors."""
+        assert self._process is not None and self._process.stdout is not None
+        assert self.log_path is not None
+        written = 0
+        with self.log_path.open("ab") as log:
+            while chunk := os.read(self._process.stdout.fileno(), 65536):
+                if written < LOG_CAP_BYTES:
+                    log.write(chunk[: LOG_CAP_BYTES - written])
+                    written += len(chunk)
+                    if written >= LOG_CAP_BYTES:
+                        log.write(b"\n[log capped: the rest was dropped]\n")
+
+    def _limit(self, timeout_s: float | None) -> tuple[float, str]:
+        per_call = self.timeout_s if timeout_s is None else timeout_s
+        now = time.monotonic()
+        if self.deadline is not None and self.deadline - now < per_call:
+            return self.deadline, "the job's time limit ran out; the worker was stopped"
+        return now + per_call, f"no answer within {per_call:g} s (timeout); the worker was stopped"
+
+    def send(self, phase: str, message: bytes, timeout_s: float | None = None) -> Due:
+        """Hand over an encoded request; returns when its answer is due, and what to say if not."""
+        deadline, late = self._limit(timeout_s)
         try:
-            self._conn.send((op, payload))
-            ready = self._conn.poll(limit)
-        except (BrokenPipeError, EOFError, OSError):
-            raise WorkerFailed(phase, self._death_reason()) from None
-        if not ready:
+            wire.write_message(self._send_fd, message, deadline)
+        except TimeoutError:
             self.kill()
-            raise WorkerFailed(
-                phase, f"no answer within {limit:g} s (timeout); the worker was stopped"
-            )
+            raise WorkerFailed(phase, late) from None
+        except OSError:
+            raise WorkerFailed(phase, self._death_reason()) from None
+        return Due(deadline, late)
+
+    def receive(self, phase: str, due: Due, max_bytes: int = 1 << 20) -> Any:
+        """The checked value of one reply; ``WorkerFailed`` for errors, deaths and bad data."""
         try:
-            reply = self._conn.recv()
+            reply = wire.decode(wire.read_message(self._recv_fd, due.deadline, max_bytes), False)
+        except TimeoutError:
+            self.kill()
+            raise WorkerFailed(phase, due.late) from None
         except (EOFError, OSError):
             raise WorkerFailed(phase, self._death_reason()) from None
-        if reply[0] == "error":
-            raise WorkerFailed(phase, f"the model raised {reply[1]}")
-        return reply[1]
+        except wire.ProtocolError as exc:
+            self.kill()
+            raise WorkerFailed(phase, f"the worker sent a bad reply ({exc})") from None
+        if not isinstance(reply, dict) or len(reply) != 1:
+            self.kill()
+            raise WorkerFailed(phase, "the worker sent a reply of the wrong shape")
+        if "box_error" in reply:
+            raise WorkerFailed(phase, f"the sandbox could not be set up ({_text(reply)})")
+        if "error" in reply:
+            raise WorkerFailed(phase, f"the model raised {_text(reply)}")
+        if "ok" not in reply:
+            self.kill()
+            raise WorkerFailed(phase, "the worker sent a reply of the wrong shape")
+        return reply["ok"]
+
+    def call(
+        self,
+        phase: str,
+        op: str,
+        payload: Any = None,
+        timeout_s: float | None = None,
+        max_bytes: int = 1 << 20,
+    ) -> Any:
+        message = wire.encode({"op": op, "payload": payload})
+        return self.receive(phase, self.send(phase, message, timeout_s), max_bytes)
 
     def _death_reason(self) -> str:
-        self._process.join(5)
-        code = self._process.exitcode
-        if code is None:
+        assert self._process is not None
+        try:
+            code = self._process.wait(5)
+        except subprocess.TimeoutExpired:
             self.kill()
             return "the worker stopped answering"
-        if code < 0:
-            return f"the worker process died (signal {signal.Signals(-code).name})"
+        oom = self.box.oom_kills() if self.box is not None else 0
+        if oom:
+            return "the job went over its memory limit and was killed"
+        if code < 0 or code > 128:
+            sig = -code if code < 0 else code - 128
+            with contextlib.suppress(ValueError):
+                return f"the worker process died (signal {signal.Signals(sig).name})"
         return f"the worker process exited with code {code}"
 
     def kill(self) -> None:
+        """Every process of the worker: its job's cgroup, or its session."""
+        if self._process is None:
+            return
+        if self.box is not None:
+            self.box.kill_processes()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signal.SIGKILL)
         self._kill_descendants()
-        if self._process is not None and self._process.is_alive():
-            self._process.kill()
-            self._process.join(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(5)
 
     def _kill_descendants(self) -> None:
-        """A model's own processes (a pool, or a fork bomb's children) end with the worker."""
+        """A local model's own processes (a pool, a fork bomb) that left the session."""
         import psutil
 
-        if self._process is None or self._process.pid is None:
-            return
+        assert self._process is not None
         try:
             children = psutil.Process(self._process.pid).children(recursive=True)
         except psutil.Error:
             return
         for child in children:
-            with suppress(psutil.Error):
+            with contextlib.suppress(psutil.Error):
                 child.kill()
 
     def close(self) -> None:
         if self._process is None:
             return
-        self._kill_descendants()
-        if self._process.is_alive():
-            try:
-                self._conn.send(("exit", None))
-                if self._conn.poll(5):
-                    self._conn.recv()
-            except (BrokenPipeError, EOFError, OSError):
-                pass
-            self._process.join(5)
+        if self._process.poll() is None:
+            with contextlib.suppress(WorkerFailed):
+                self.receive("exit", self.send("exit", wire.encode({"op": "exit"}), 5))
         self.kill()
-        self._conn.close()
+        for fd in (self._send_fd, self._recv_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self._drain is not None:
+            self._drain.join(5)
+        self._process = None
 
     def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _text(reply: dict[str, Any]) -> str:
+    value = next(iter(reply.values()))
+    text = value if isinstance(value, str) else "a reply that is not text"
+    return text[:MAX_ERROR_CHARS]

@@ -24,6 +24,7 @@ from frugalbench.audio.decode import (
     read_blocks,
 )
 from frugalbench.config import RunConfig
+from frugalbench.errors import WorkerFailed
 from frugalbench.harness.client import WorkerClient
 from frugalbench.measure.base import Measurement
 
@@ -194,9 +195,14 @@ def _detect_one(
             usable = len(samples)
         if windows:
             batch = [w for _, w in windows]
-            worker.call("stage", "stage", batch)
-            w = measured_window(plan, "detect", lambda: worker.call("detect", "predict_conf", None))
-            labels, conf = w.value
+            w = measured_window(
+                plan,
+                "detect",
+                lambda: worker.call(
+                    "detect", "predict_conf", batch, max_bytes=4096 + 64 * len(batch)
+                ),
+            )
+            labels, conf = _checked_answers(w.value, len(batch))
             report.energy_j += w.measurement.total_j
             for (start, _), label, c in zip(windows, labels, conf, strict=True):
                 starts.append((offset + start * TARGET_RATE_HZ) / TARGET_RATE_HZ)
@@ -216,3 +222,17 @@ def _detect_one(
     report.duration_s = n_samples / TARGET_RATE_HZ
     report.n_windows = len(starts)
     report.segments = merge_segments(starts, hits, confs)
+
+
+def _checked_answers(value: Any, n: int) -> tuple[list[str], list[float]]:
+    """A worker's (labels, confidences) for ``n`` windows, or ``WorkerFailed`` saying why not."""
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(part, list) and len(part) == n for part in value)
+        and all(isinstance(label, str) for label in value[0])
+        and all(isinstance(c, int | float) for c in value[1])
+    )
+    if not ok:
+        raise WorkerFailed("detect", f"the model did not return {n} labels and {n} confidences")
+    return value[0], [float(c) for c in value[1]]

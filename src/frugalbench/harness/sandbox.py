@@ -1,49 +1,38 @@
-"""Confinement of untrusted model code, applied by the worker to itself before it loads a model.
+"""Confinement of untrusted model code: the policy, and the job that holds its boxes.
 
-The worker is our code until its first ``load``; before it, the worker confines itself:
+An evaluation job of untrusted code (a challenge submission) gets:
 
-- network: a new, empty network namespace (no interface, not even loopback);
-- files: a private mount namespace where the whole file system is read-only, the server's own
-  folders (database, hidden evaluation data, other submissions) are covered by an empty
-  ``tmpfs``, and a fresh size-limited ``tmpfs`` is the only writable place (its working directory
-  and ``TMPDIR``);
-- privileges: when started as root, the worker becomes ``nobody`` (no capabilities, so it cannot
-  undo the mounts, read the server's memory or file descriptors, or read root's files; and the
-  process limit applies, which it never does to root); ``no_new_privs`` stops ``exec`` from
-  gaining privileges. Folders on the way to the interpreter that ``nobody`` could not enter (a
-  Python under ``/root``) are made passable inside the private mounts only, their other
-  contents hidden;
-- resources: limits the model cannot raise (CPU seconds, address space, processes, file size,
-  no core dumps), besides the harness's wall-clock deadline;
-- secrets: every ``FRUGALBENCH_*`` environment variable removed.
+- its own **user** (a uid no other job or account uses), so process limits and ``/proc`` never
+  cross jobs, and its files are its own;
+- its own **cgroup** (:mod:`frugalbench.harness.cgroup`): memory, process and CPU limits for the
+  whole job, the job's CPU time for the meter, and a kill that leaves nothing behind;
+- a **staging folder** (0700, root's) with a copy of the model owned by the job's user, removed
+  when the job ends;
+- one or more **boxes** (:mod:`frugalbench.harness.box`), one per worker process: new PID, mount,
+  network, IPC and UTS namespaces, an allowlisted read-only file system, fresh ``/tmp``.
 
-Labels never reach the worker anyway: the harness sends inputs only. Where namespaces cannot be
-made (no privileges, user namespaces disabled), ``isolation()`` says why, and the server refuses
-untrusted submissions unless its admin allows unsandboxed runs explicitly.
+Labels never reach the worker anyway: the harness sends inputs only. The job box needs root; where
+it cannot be made, ``isolation()`` says why, and the server refuses untrusted submissions unless
+its admin allows unsandboxed runs explicitly.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWNS = 0x00020000
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_REMOUNT = 32
-MS_BIND = 4096
-MS_REC = 16384
-MS_PRIVATE = 1 << 18
-PR_SET_NO_NEW_PRIVS = 38
-SECRET_PREFIXES = ("FRUGALBENCH_",)
+from frugalbench.harness.cgroup import CgroupError, JobCgroup, Limits, support
+
+UID_BASE = 1_800_000_000  # far above any account and below the kernel's 2^32 - 1
+UID_SPAN = 100_000_000
+SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 
 
 class SandboxError(Exception):
@@ -52,211 +41,180 @@ class SandboxError(Exception):
 
 @dataclass(frozen=True)
 class SandboxPolicy:
+    """Limits of one job, all its processes together (cgroup) and each one (rlimits)."""
+
     cpu_s: int | None = 3600
     memory_bytes: int | None = 4 * 1024**3
     max_processes: int | None = 64
     max_file_bytes: int | None = 256 * 1024**2
-    no_network: bool = True
-    isolate_files: bool = True
-    hidden: tuple[str, ...] = field(default=())  # folders covered by an empty tmpfs
-    workdir: str | None = None  # becomes the only writable place
-    readable: tuple[str, ...] = field(default=())  # must stay readable (the model directory)
-    user: str = "nobody"  # who a root-started worker becomes
+    cpu_cores: float | None = None  # a CFS quota; None: all cores
+    hidden: tuple[str, ...] = field(default=())  # never visible, even inside an allowed folder
 
     def describe(self) -> dict[str, object]:
+        version, why = support()
         return {
             "cpu_s": self.cpu_s,
             "memory_bytes": self.memory_bytes,
             "max_processes": self.max_processes,
             "max_file_bytes": self.max_file_bytes,
-            "network": "none (new network namespace)" if self.no_network else "host",
-            "files": "read-only, server folders hidden, private tmpfs"
-            if self.isolate_files
-            else "host",
-            "user": self.user if os.geteuid() == 0 else "unchanged (not root)",
+            "cpu_cores": self.cpu_cores,
+            "network": "none (new network namespace)",
+            "namespaces": "pid, mount, network, ipc, uts",
+            "files": "allowlisted read-only root: libraries, interpreter, model; fresh /tmp",
+            "user": "a uid of the job's own, no capabilities",
+            "cgroup": f"{version}: memory, pids, cpu for the whole job"
+            if version
+            else f"none ({why}); rlimits per process only",
         }
 
 
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        raise SandboxError(f"{what} failed: {os.strerror(ctypes.get_errno())}")
-
-
-def _unshare(flags: int) -> None:
-    _check(_libc().unshare(flags), "unshare")
-
-
-def _encoded(value: str | None) -> bytes | None:
-    return value.encode() if value is not None else None
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str) -> None:
-    _check(
-        _libc().mount(_encoded(source), target.encode(), _encoded(fstype), flags, data.encode()),
-        f"mount {target}",
-    )
-
-
-def leave_network() -> None:
-    """A new network namespace; unprivileged processes need a user namespace first."""
-    try:
-        _unshare(CLONE_NEWNET)
-    except SandboxError:
-        if os.geteuid() == 0:
-            raise
-        _unshare(CLONE_NEWUSER | CLONE_NEWNET)
-
-
-def isolate_files(
-    hidden: tuple[str, ...],
-    workdir: str | None,
-    size_bytes: int | None,
-    reachable: tuple[str, ...] = (),
-) -> None:
-    """Private mounts: ``reachable`` paths passable, ``hidden`` covered, ``workdir`` a fresh tmpfs,
-    everything else read-only."""
-    _unshare(CLONE_NEWNS)
-    _mount(None, "/", None, MS_REC | MS_PRIVATE, "")
-    if os.geteuid() == 0:
-        _make_passable(reachable)
-    for path in hidden:
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
-    size = f",size={size_bytes}" if size_bytes else ""
-    private = [p for p in (workdir, "/dev/shm") if p and os.path.isdir(p)]
-    for path in private:  # /dev/shm: POSIX semaphores and shared memory, private to the worker
-        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777{size}")
-    with open("/proc/self/mounts") as fh:
-        points = [line.split()[1].encode().decode("unicode_escape") for line in fh]
-    for point in points:
-        if point in private or point in hidden:
-            continue
-        # pseudo file systems (proc, sys) may refuse; they expose no files of the server
-        with contextlib.suppress(SandboxError):
-            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY, "")
-
-
-def _closed_ancestor(path: str) -> str | None:
-    """The highest folder above ``path`` that others may not enter, if any."""
-    parts = os.path.abspath(path).split(os.sep)[1:]
-    current = ""
-    for part in parts[:-1]:
-        current += os.sep + part
-        try:
-            if not os.stat(current).st_mode & 0o001:
-                return current
-        except OSError:
-            return None
-    return None
-
-
-def _make_passable(paths: tuple[str, ...]) -> None:
-    """For each closed folder above a needed path, from the top down: keep the needed subtrees
-    aside (bind mounts), cover the folder with an empty 0755 tmpfs, and put the subtrees back at
-    their own paths; repeat while a closed folder remains on the way (they can nest)."""
-    import tempfile
-
-    for _ in range(64):
-        by_ancestor: dict[str, set[str]] = {}
-        for path in paths:
-            closed = _closed_ancestor(path)
-            if closed:
-                rel = os.path.relpath(os.path.abspath(path), closed).split(os.sep)[0]
-                by_ancestor.setdefault(closed, set()).add(rel)
-        if not by_ancestor:
-            return
-        for closed, children in by_ancestor.items():
-            stage = tempfile.mkdtemp(prefix="fb-stage-")
-            kept = []
-            for child in sorted(children):
-                source = os.path.join(closed, child)
-                if not os.path.exists(source):
-                    continue
-                holder = os.path.join(stage, child)
-                if os.path.isdir(source):
-                    os.makedirs(holder, exist_ok=True)
-                else:
-                    open(holder, "a").close()
-                _mount(source, holder, None, MS_BIND | MS_REC, "")
-                kept.append((child, os.path.isdir(source)))
-            _mount("tmpfs", closed, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-            for child, is_dir in kept:
-                target = os.path.join(closed, child)
-                if is_dir:
-                    os.makedirs(target, exist_ok=True)
-                else:
-                    open(target, "a").close()
-                _mount(os.path.join(stage, child), target, None, MS_BIND | MS_REC, "")
-            os.chmod(closed, 0o755)
-    raise SandboxError("folders nest too deep to make the interpreter reachable")
-
-
-def reachable_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """What a worker must still read: the interpreter, its libraries, frugalbench, the model."""
+def read_only_paths() -> list[str]:
+    """What a worker must read: system libraries, the interpreter, frugalbench and its packages."""
     import frugalbench
 
-    roots = {sys.prefix, sys.base_prefix, os.path.realpath(sys.executable)}
-    roots |= {p for p in sys.path if p and os.path.isdir(p)}
-    roots.add(os.path.dirname(os.path.dirname(os.path.abspath(frugalbench.__file__))))
-    return tuple(sorted(roots | set(extra)))
+    paths = {*SYSTEM_DIRS, sys.prefix, sys.base_prefix, sys.exec_prefix}
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    paths.add(os.path.dirname(os.path.dirname(os.path.abspath(frugalbench.__file__))))
+    cwd = os.getcwd()
+    paths |= {p for p in sys.path if p and p != cwd and os.path.isdir(p)}
+    return sorted(paths)
 
 
-def apply(policy: SandboxPolicy) -> None:
-    """Confine the current process (the worker), irreversibly."""
-    import resource
+def _free_uid() -> int:
+    """A uid that no account has and no process runs as."""
+    import pwd
+    import secrets
 
-    for key in [k for k in os.environ if k.startswith(SECRET_PREFIXES)]:
-        del os.environ[key]
-    if policy.no_network:
-        leave_network()
-    if policy.isolate_files:
-        isolate_files(
-            policy.hidden,
-            policy.workdir,
-            policy.max_file_bytes,
-            reachable_paths((*policy.readable, *([policy.workdir] if policy.workdir else []))),
-        )
-    limits = [
-        (resource.RLIMIT_CPU, policy.cpu_s),
-        (resource.RLIMIT_AS, policy.memory_bytes),
-        (resource.RLIMIT_FSIZE, policy.max_file_bytes),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    for which, value in limits:
-        if value is not None:
-            resource.setrlimit(which, (value, value))
-    if policy.workdir:
-        os.chdir(policy.workdir)
-        os.environ["TMPDIR"] = os.environ["HOME"] = policy.workdir
-    _check(_libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(no_new_privs)")
-    if os.geteuid() == 0:
-        import pwd
+    import psutil
 
-        entry = pwd.getpwnam(policy.user)
-        os.setgroups([])
-        os.setgid(entry.pw_gid)
-        os.setuid(entry.pw_uid)  # drops every capability with it
-    if policy.max_processes is not None:
-        # after the user change: root is exempt from this limit, other users are not
-        resource.setrlimit(resource.RLIMIT_NPROC, (policy.max_processes, policy.max_processes))
+    running = set()
+    for proc in psutil.process_iter(["uids"]):
+        with contextlib.suppress(psutil.Error, TypeError):
+            running.add(proc.info["uids"].real)
+    for _ in range(100):
+        uid = UID_BASE + secrets.randbelow(UID_SPAN)
+        if uid in running:
+            continue
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+    raise SandboxError("no free uid for the job")
+
+
+class JobBox:
+    """One job's user, cgroup and staging folder; ``spec()`` describes one more box in it."""
+
+    def __init__(self, policy: SandboxPolicy, model_dir: Path | None = None) -> None:
+        self.policy = policy
+        self.model_dir = model_dir
+        self.staging: Path | None = None
+        self.cgroup: JobCgroup | None = None
+        self.uid = -1
+        self._boxes = 0
+
+    def __enter__(self) -> Self:
+        if os.geteuid() != 0:
+            raise SandboxError("the job box needs root (namespaces, cgroups, a per-job user)")
+        self.uid = _free_uid()
+        # 0700, root's; named by its owner so that a harness killed mid-job can be cleaned after
+        self.staging = Path(tempfile.mkdtemp(prefix=f"fb-job-{os.getpid()}-"))
+        try:
+            if self.model_dir is not None:
+                self._stage_model(self.model_dir, self.staging / "model")
+            version, _ = support()
+            if version is not None:
+                p = self.policy
+                self.cgroup = JobCgroup(
+                    version, Limits(p.memory_bytes, p.max_processes, p.cpu_cores)
+                )
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _stage_model(self, source: Path, target: Path) -> None:
+        """A copy only the job's user can read, links kept as links (never followed here)."""
+        shutil.copytree(source, target, symlinks=True)
+        for path in [target, *target.rglob("*")]:
+            os.lchown(path, self.uid, self.uid)
+            if not path.is_symlink():
+                path.chmod(0o500 if path.is_dir() else 0o400)
+
+    def adopt(self, pid: int) -> None:
+        """Put a just-started box launcher in the job's cgroup, before it forks anything."""
+        if self.cgroup is not None:
+            self.cgroup.add(pid)
+
+    def spec(self, parent: int) -> dict[str, Any]:
+        assert self.staging is not None
+        self._boxes += 1
+        root = self.staging / f"root-{self._boxes}"
+        root.mkdir(mode=0o700)
+        p = self.policy
+        return {
+            "parent": parent,
+            "root": str(root),
+            "model": str(self.staging / "model") if self.model_dir is not None else None,
+            "read_only": read_only_paths(),
+            "hidden": list(p.hidden),
+            "uid": self.uid,
+            "cpu_s": p.cpu_s,
+            "memory_bytes": p.memory_bytes,
+            "max_file_bytes": p.max_file_bytes,
+            "max_processes": p.max_processes,
+            "tmp_bytes": p.max_file_bytes,
+            "sys_path": [x for x in sys.path if x],
+        }
+
+    def kill_processes(self) -> None:
+        if self.cgroup is not None:
+            with contextlib.suppress(CgroupError):
+                self.cgroup.kill()
+
+    def oom_kills(self) -> int:
+        return self.cgroup.oom_kills() if self.cgroup is not None else 0
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            self.cgroup.remove()
+            self.cgroup = None
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+
+
+def reap_orphaned_jobs() -> list[str]:
+    """What jobs of a harness that was killed (SIGKILL, a lost machine) left: their cgroups,
+    with any process still in them, and their staging folders. Run when a worker starts."""
+    from frugalbench.harness.cgroup import alive, reap_orphans
+
+    removed = reap_orphans()
+    for folder in Path(tempfile.gettempdir()).glob("fb-job-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and not alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
 
 
 def isolation() -> tuple[bool, str]:
-    """Whether a worker here can leave the network: tried in a throwaway process."""
+    """Whether a job box can be made here: one is built and asked to answer, in a throwaway
+    process (so that a machine without namespaces says why instead of failing a run)."""
     code = (
-        "import sys, tempfile\n"
-        "from frugalbench.harness.sandbox import SandboxPolicy, apply\n"
+        "import sys\n"
+        "from frugalbench.harness.client import WorkerClient\n"
+        "from frugalbench.harness.sandbox import JobBox, SandboxPolicy\n"
         "try:\n"
-        "    apply(SandboxPolicy(workdir=tempfile.mkdtemp()))\n"
+        "    with JobBox(SandboxPolicy()) as job, WorkerClient(30, job) as w:\n"
+        "        assert w.call('probe', 'ping') == 'pong'\n"
         "except Exception as e:\n"
         "    sys.exit(f'{type(e).__name__}: {e}')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     if proc.returncode == 0:
-        who = "runs as 'nobody'" if os.geteuid() == 0 else "runs as this user"
-        return True, f"network and mount namespaces, resource limits; the model {who}"
+        version, why = support()
+        cgroup = f"cgroup {version}" if version else f"no cgroup ({why}): rlimits per process"
+        return True, f"pid, mount, network, ipc namespaces, a per-job user, {cgroup}"
     return False, (proc.stderr.strip().splitlines() or ["unknown error"])[-1]

@@ -2,90 +2,110 @@
 
 It runs in its own process so that its energy can be attributed to it alone, and so that a model
 that crashes, leaks or hangs cannot take the harness down. It never receives evaluation labels:
-``stage`` gives it inputs, ``predict`` asks for answers. Training labels reach it only through
-``train``, for the training split.
+``predict`` carries the inputs of one pass and asks for their answers, in the same message, so a
+model never holds inputs before the window that measures their work. Training labels reach it
+only through ``train``, for the training split.
+
+The harness treats everything this process says as untrusted data (``wire``): this module is
+ours, but the model shares its process and may replace any of it.
 """
 
 from __future__ import annotations
 
+import sys
 import traceback
-from multiprocessing.connection import Connection
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from frugalbench.harness import wire
 
-def worker_main(conn: Connection, sandbox: Any = None) -> None:
-    """Serve the harness's calls; confine this process first when given a ``SandboxPolicy``.
+MAX_REQUEST_BYTES = 8 * 1024**3
 
-    If confinement fails, every call is answered with the reason: nothing runs unconfined."""
+
+class Op(StrEnum):
+    """What the harness may ask; the reply to each is checked by the harness."""
+
+    TRAIN = "train"
+    LOAD = "load"
+    PREDICT = "predict"
+    PREDICT_CONF = "predict_conf"
+    STATS = "stats"
+    OUTPUTS = "outputs"
+    PING = "ping"
+    EXIT = "exit"
+
+
+def serve(rfd: int, wfd: int) -> None:
+    """Answer requests ``{"op", "payload"}`` with ``{"ok": value}`` or ``{"error": text}``."""
     state: dict[str, Any] = {}
-    refused: str | None = None
-    if sandbox is not None:
-        from frugalbench.harness.sandbox import apply
-
-        try:
-            apply(sandbox)
-        except Exception as exc:
-            refused = f"the sandbox could not be applied ({type(exc).__name__}: {exc})"
     while True:
         try:
-            op, payload = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+            request = wire.decode(wire.read_message(rfd, None, MAX_REQUEST_BYTES))
+        except (EOFError, KeyboardInterrupt, OSError):
             return
-        if op == "exit":
-            conn.send(("ok", None))
+        op = request.get("op")
+        if op == Op.EXIT:
+            wire.write_message(wfd, wire.encode({"ok": None}))
             return
-        if refused is not None:
-            conn.send(("error", refused, ""))
-            continue
         try:
-            conn.send(("ok", _handle(op, payload, state)))
+            reply = {"ok": _handle(op, request.get("payload"), state)}
         except BaseException as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            traceback.print_exc(file=sys.stderr)
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        wire.write_message(wfd, wire.encode(reply))
 
 
 def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
-    if op == "train":
-        from frugalbench.models.directory import resolve_model_class, save_model
-
-        cls = resolve_model_class(payload["model"])
-        import inspect
-
-        # training annotations (boxes) go to the models whose fit takes them
-        wants = "annotations" in inspect.signature(cls.fit).parameters
-        extra = (
-            {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
-        )
-        try:
-            model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
-        except ImportError as exc:
-            if not cls.extra:
-                raise
-            raise type(exc)(
-                f"{exc}: {cls.name} needs the '{cls.extra}' extra "
-                f"(pip install 'frugalbench[{cls.extra}]', or -e '.[{cls.extra}]' in a checkout)"
-            ) from exc
-        return save_model(model, Path(payload["out"])).model_dump()
-    if op == "load":
+    if op == Op.PING:
+        return "pong"
+    if op == Op.TRAIN:
+        return _train(payload)
+    if op == Op.LOAD:
         from frugalbench.models.directory import load_model
 
         state["model"] = load_model(Path(payload))
         return type(state["model"]).__qualname__
-    if op == "stage":
-        state["inputs"] = list(payload)
-        return len(state["inputs"])
-    if op == "predict":
-        inputs = state["inputs"] if payload is None else state["inputs"][:payload]
-        return list(state["model"].predict(inputs))
-    if op == "predict_conf":
-        labels, confidence = state["model"].predict_with_confidence(state["inputs"])
+    if op == Op.PREDICT:
+        return list(state["model"].predict(payload))
+    if op == Op.PREDICT_CONF:
+        labels, confidence = state["model"].predict_with_confidence(payload)
         return list(labels), [float(c) for c in confidence]
-    if op == "stats":
+    if op == Op.STATS:
         return dict(state["model"].inference_stats())
-    if op == "outputs":
+    if op == Op.OUTPUTS:
         return dict(state["model"].extra_outputs())
-    if op == "crash-for-test":  # lets tests kill a worker at a known point
-        import os
-
-        os._exit(int(payload))
     raise ValueError(f"unknown worker operation {op!r}")
+
+
+def _train(payload: dict[str, Any]) -> Any:
+    import inspect
+
+    from frugalbench.models.directory import resolve_model_class, save_model
+
+    cls = resolve_model_class(payload["model"])
+    # training annotations (boxes) go to the models whose fit takes them
+    wants = "annotations" in inspect.signature(cls.fit).parameters
+    extra = {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
+    try:
+        model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
+    except ImportError as exc:
+        if not cls.extra:
+            raise
+        raise type(exc)(
+            f"{exc}: {cls.name} needs the '{cls.extra}' extra "
+            f"(pip install 'frugalbench[{cls.extra}]', or -e '.[{cls.extra}]' in a checkout)"
+        ) from exc
+    return save_model(model, Path(payload["out"])).model_dump(mode="json")
+
+
+def main(argv: list[str]) -> None:
+    """``python -m frugalbench.harness.worker RFD WFD``: an unconfined worker (local runs)."""
+    rfd, wfd = int(argv[1]), int(argv[2])
+    setup = wire.decode(wire.read_message(rfd, None, 1 << 20))
+    sys.path[:0] = [p for p in setup.get("sys_path", []) if p not in sys.path]
+    serve(rfd, wfd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

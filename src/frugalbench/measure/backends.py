@@ -17,6 +17,7 @@ from frugalbench.measure.base import Availability
 from frugalbench.measure.contention import ContentionPolicy
 from frugalbench.measure.idle import IdleBaseline, idle_baseline
 from frugalbench.measure.meter import EnergyMeter
+from frugalbench.measure.proctree import GroupTree, ProcessTree
 from frugalbench.measure.sources import Source
 
 CHOICES = ("auto", "process", "rapl", "nvml", "codecarbon")
@@ -117,6 +118,7 @@ def build_meter(
     contention: ContentionPolicy | None = None,
     sample_interval_s: float = 0.1,
     with_idle: bool = True,
+    tree: ProcessTree | GroupTree | None = None,
 ) -> MeterPlan:
     """Sources per component for ``choice``; ``UserError`` when a forced backend cannot run."""
     from frugalbench.measure.cpu_power import resolve_cpu_power
@@ -155,7 +157,7 @@ def build_meter(
             if source.component in idle.power_w and hasattr(source, "idle_w"):
                 source.idle_w = idle.power_w[source.component]
                 source.idle_detail = idle.describe()
-    meter = EnergyMeter(sources, pid, include_root, sample_interval_s, contention)
+    meter = EnergyMeter(sources, pid, include_root, sample_interval_s, contention, tree)
     comparison = None
     if choice == "codecarbon":
         from frugalbench.measure.codecarbon_meter import CodeCarbonMeter

@@ -19,7 +19,7 @@ from frugalbench.errors import UserError
 from frugalbench.measure.base import Availability, Measurement
 from frugalbench.measure.contention import ContentionPolicy, assess
 from frugalbench.measure.procstat import CpuStat, read_cpu_stat
-from frugalbench.measure.proctree import ProcessTree, TreeSample
+from frugalbench.measure.proctree import GroupTree, ProcessTree, TreeSample
 from frugalbench.measure.sources import Source, WindowContext
 
 
@@ -46,13 +46,15 @@ class EnergyMeter:
         include_root: bool = True,
         sample_interval_s: float = 0.1,
         contention: ContentionPolicy | None = None,
+        tree: ProcessTree | GroupTree | None = None,
     ) -> None:
         self.sources = list(sources)
         self.pid = pid
         self.include_root = include_root
         self.sample_interval_s = sample_interval_s
         self.contention = contention
-        self._tree = ProcessTree(pid, include_root)
+        # what is measured: the process tree at ``pid``, or a job's whole cgroup when given
+        self._tree = tree or ProcessTree(pid, include_root)
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
         self._sampler: threading.Thread | None = None

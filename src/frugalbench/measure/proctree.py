@@ -19,6 +19,7 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import psutil
 
@@ -107,3 +108,37 @@ class ProcessTree:
         clock = process_cpu_clock_s(self.pid)
         own = clock if clock is not None else times.user + times.system
         return own, times.children_user + times.children_system
+
+
+class Group(Protocol):
+    """What a control group tells about the processes it holds (``harness.cgroup.JobCgroup``)."""
+
+    def cpu_time_s(self) -> float: ...
+    def memory_bytes(self) -> int: ...
+    def pids(self) -> list[int]: ...
+    def n_threads(self) -> int: ...
+
+
+class GroupTree:
+    """The same readings as ``ProcessTree``, for every process of a cgroup: a helper process that
+    left the tree (a double-forked daemon) is still the job's work, and its CPU time counts, as
+    does the time of members that already exited."""
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+
+    def sample(self) -> TreeSample:
+        now = time.perf_counter()
+        try:
+            pids = frozenset(self.group.pids())
+            return TreeSample(
+                now,
+                self.group.cpu_time_s(),
+                self.group.memory_bytes(),
+                len(pids),
+                self.group.n_threads(),
+                True,
+                pids,
+            )
+        except (FileNotFoundError, ValueError):  # the group was removed: nothing runs now
+            return TreeSample(now, 0.0, 0, 0, 0, root_alive=False)

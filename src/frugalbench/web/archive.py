@@ -23,6 +23,9 @@ from typing import IO, Any
 from frugalbench.errors import UserError
 
 CHUNK = 1 << 16
+MAX_NAME_BYTES = 255  # one path component, as most file systems allow
+MAX_PATH_CHARS = 1024
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,16 @@ class Member:
 
 def _check_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
+    shown = name if len(name) <= 80 else name[:77] + "..."
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        raise UserError(f"archive member {name!r} points outside the archive (path traversal)")
+        raise UserError(f"archive member {shown!r} points outside the archive (path traversal)")
+    if len(name) > MAX_PATH_CHARS or len(path.parts) > MAX_DEPTH:
+        raise UserError(
+            f"archive member {shown!r} is too long or too deep (at most {MAX_PATH_CHARS} "
+            f"characters and {MAX_DEPTH} folders)"
+        )
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in path.parts):
+        raise UserError(f"archive member {shown!r} has a name over {MAX_NAME_BYTES} bytes")
     return path
 
 
@@ -129,18 +140,28 @@ def _extract(
 def _write(
     dest: Path, member: Member, opener: Callable[[], IO[bytes] | None], budget: _Budget
 ) -> None:
-    target = dest.joinpath(*_check_name(member.name).parts)
-    if member.is_dir:
-        target.mkdir(parents=True, exist_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    source = opener()
-    if source is None:
-        raise UserError(f"archive member {member.name!r} cannot be read")
-    with source, target.open("wb") as out:
-        while chunk := source.read(CHUNK):
-            budget.spend(len(chunk))
-            out.write(chunk)
+    parts = _check_name(member.name).parts
+    target = dest.joinpath(*parts)
+    try:
+        if member.is_dir:
+            target.mkdir(parents=True, exist_ok=True)
+            return
+        if not parts:
+            raise UserError(f"archive member {member.name!r} is a file without a name")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = opener()
+        if source is None:
+            raise UserError(f"archive member {member.name!r} cannot be read")
+        with source, target.open("xb") as out:
+            while chunk := source.read(CHUNK):
+                budget.spend(len(chunk))
+                out.write(chunk)
+    except OSError as exc:  # a file where a folder should be, a name twice, ...
+        shown = member.name if len(member.name) <= 80 else member.name[:77] + "..."
+        raise UserError(
+            f"archive member {shown!r} cannot be unpacked ({exc.strerror or exc}): "
+            "each path must be unique and not pass through a file"
+        ) from None
 
 
 def _model_root(dest: Path) -> Path:

@@ -33,6 +33,11 @@ class Challenge(Base):
     opens_at: Mapped[datetime | None] = mapped_column(default=None)
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # until published, submissions and results are their team's, and nothing per input or per
+    # class of the hidden set is shown to anyone
+    published: Mapped[bool] = mapped_column(default=False)
+    max_submissions_per_day: Mapped[int] = mapped_column(Integer, default=0)  # 0: no limit
+    flagged_rule: Mapped[str] = mapped_column(String(20), default="rerun")  # or "unranked"
 
 
 class Team(Base):

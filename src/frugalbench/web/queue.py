@@ -72,7 +72,14 @@ class EvaluationQueue:
         return reap(self.factory, self.settings, self.enqueue)
 
     def work(self, stop: threading.Event, poll_s: float = 0.2) -> None:
-        """Evaluate jobs one at a time until ``stop``; now and then, requeue dead workers' jobs."""
+        """Evaluate jobs one at a time until ``stop``; now and then, requeue dead workers' jobs.
+        First, what killed workers left behind (processes, cgroups, staging) is removed."""
+        from frugalbench.harness.sandbox import reap_orphaned_jobs
+
+        try:
+            reap_orphaned_jobs()
+        except OSError:
+            log.exception("cleaning up after killed workers failed")
         last_reap = 0.0
         while not stop.is_set():
             if time.monotonic() - last_reap > REAP_EVERY_S:

@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -136,25 +135,32 @@ def store_submission(
         raise UserError(f"challenge {challenge.slug!r} opens at {challenge.opens_at} UTC")
     if challenge.closes_at and now > challenge.closes_at:
         raise UserError(f"challenge {challenge.slug!r} closed at {challenge.closes_at} UTC")
+    check_daily_limit(session, challenge, team)
     with upload.open("rb") as fh:  # streamed: an upload may be hundreds of MB
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    folder = settings.data_dir / "submissions" / f"{team.id}-{digest[:16]}-{int(time.time())}"
-    upload_name = folder.with_name(folder.name + "-upload") / Path(filename).name
+    # unique however often the same archive comes: never a name another upload holds
+    folder = settings.data_dir / "submissions" / f"{team.id}-{digest[:16]}-{secrets.token_hex(8)}"
+    upload_name = folder.with_name(folder.name + "-upload") / "archive"
     upload_name.parent.mkdir(parents=True)
-    shutil.copyfile(upload, upload_name)
+    shutil.copyfile(upload, upload_name.with_name(_archive_name(filename)))
     try:
         model_dir = unpack(
-            upload_name, folder, settings.max_unpacked_bytes, settings.max_archive_members
+            upload_name.with_name(_archive_name(filename)),
+            folder,
+            settings.max_unpacked_bytes,
+            settings.max_archive_members,
         )
         manifest = read_manifest(model_dir)
+        if manifest.task and manifest.task != challenge.task:
+            raise UserError(
+                f"the model is for task {manifest.task!r}; challenge {challenge.slug!r} is "
+                f"{challenge.task!r}"
+            )
+    except BaseException:  # every rejection removes what it unpacked
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(upload_name.parent, ignore_errors=True)
-    if manifest.task and manifest.task != challenge.task:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise UserError(
-            f"the model is for task {manifest.task!r}; challenge {challenge.slug!r} is "
-            f"{challenge.task!r}"
-        )
     submission = Submission(
         challenge_id=challenge.id,
         team_id=team.id,
@@ -170,6 +176,41 @@ def store_submission(
     session.add(job)
     session.commit()
     return submission, job
+
+
+def _archive_name(filename: str) -> str:
+    """Only the archive's kind matters; the name a client sent is never a path here."""
+    lower = filename.lower()
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
+        if lower.endswith(suffix):
+            return "upload" + suffix
+    return "upload"
+
+
+class TooMany(UserError):
+    pass
+
+
+def check_daily_limit(session: Session, challenge: Challenge, team: Team) -> None:
+    """A challenge's ``max_submissions_per_day`` per team (each score tells a little of the
+    hidden labels, so how many a team gets is the challenge's rule)."""
+    from sqlalchemy import func
+
+    if not challenge.max_submissions_per_day:
+        return
+    since = utcnow() - timedelta(days=1)
+    count = session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.challenge_id == challenge.id,
+            Submission.team_id == team.id,
+            Submission.submitted_at >= since,
+        )
+    )
+    if (count or 0) >= challenge.max_submissions_per_day:
+        raise TooMany(
+            f"team {team.name!r} has made {count} submissions to {challenge.slug!r} in the "
+            f"last 24 hours, the challenge's limit; try again later"
+        )
 
 
 # --- evaluation (runs in a queue worker) -------------------------------------------------------
@@ -223,13 +264,14 @@ def evaluate_job(factory: sessionmaker[Any], settings: Settings, job_id: int) ->
         assert submission is not None
         challenge = session.get(Challenge, submission.challenge_id)
         assert challenge is not None
+        hidden = hidden_paths(session, settings)
     stop = threading.Event()
     beat = threading.Thread(
         target=_heartbeat, args=(factory, job_id, stop), daemon=True, name="job-heartbeat"
     )
     beat.start()
     try:
-        status, reason, result = _evaluate(settings, challenge, submission)
+        status, reason, result = _evaluate(settings, challenge, submission, hidden, job_id)
     except Exception as exc:  # recorded on the job: nothing is lost, the worker goes on
         status, reason, result = "failed", f"{type(exc).__name__}: {exc}", None
     finally:
@@ -248,46 +290,83 @@ def _heartbeat(factory: sessionmaker[Any], job_id: int, stop: threading.Event) -
 
 
 def _evaluate(
-    settings: Settings, challenge: Challenge, submission: Submission
+    settings: Settings, challenge: Challenge, submission: Submission, hidden: list[str], job_id: int
 ) -> tuple[str, str | None, Any]:
+    """The submission in job boxes under the challenge rules (strict passes, one deadline for
+    the whole job); a result flagged ``contaminated`` or ``unstable`` is evaluated again under
+    the ``rerun`` rule, up to ``settings.flagged_reruns`` times, and ranked only if it clears."""
     from frugalbench.config import RunConfig
     from frugalbench.harness.runner import run
     from frugalbench.harness.sandbox import SandboxPolicy
     from frugalbench.tasks import get_task
 
-    sandbox: SandboxPolicy | None = None
     available, why = isolation_cached()
-    if available:
-        hidden = {str(settings.data_dir.resolve()), str(Path(challenge.hidden_data).parent)}
-        if settings.db_url.startswith("sqlite:///"):
-            hidden.add(str(Path(settings.db_url.removeprefix("sqlite:///")).parent))
-    elif not settings.allow_unsandboxed:
+    if not available and not settings.allow_unsandboxed:
         return "failed", f"no sandbox on this evaluation machine ({why})", None
-    with tempfile.TemporaryDirectory(prefix="fb-eval-") as tmp:
-        # the model is copied out of the server's folder, which the sandbox hides
-        model_dir = Path(tmp) / "model"
-        shutil.copytree(submission.directory, model_dir)
-        work = Path(tmp) / "work"
-        work.mkdir()
-        for path in [Path(tmp), model_dir, *model_dir.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if available:
-            sandbox = SandboxPolicy(
-                cpu_s=settings.eval_cpu_s,
-                memory_bytes=settings.eval_memory_bytes,
-                hidden=tuple(sorted(hidden)),
-                workdir=str(work),
-            )
-        config = RunConfig(idle_s=settings.idle_s, timeout_s=settings.eval_timeout_s)
-        result = run(
-            get_task(challenge.task), str(model_dir), config, challenge.hidden_data, sandbox=sandbox
+    sandbox = (
+        SandboxPolicy(
+            cpu_s=settings.eval_cpu_s,
+            memory_bytes=settings.eval_memory_bytes,
+            max_processes=settings.eval_max_processes,
+            cpu_cores=settings.eval_cpu_cores,
+            hidden=tuple(sorted(hidden)),
         )
+        if available
+        else None
+    )
+    config = RunConfig(idle_s=settings.idle_s, timeout_s=settings.eval_call_timeout_s, strict=True)
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True, mode=0o700)
+    deadline = time.monotonic() + settings.eval_timeout_s
+    runs = 1 + (settings.flagged_reruns if challenge.flagged_rule == "rerun" else 0)
+    for _ in range(runs):
+        result = run(
+            get_task(challenge.task),
+            submission.directory,
+            config,
+            challenge.hidden_data,
+            sandbox=sandbox,
+            deadline=deadline,
+            log_path=logs / f"job-{job_id}.log",
+        )
+        if result.status != "ok" or not flagged(result.model_dump(mode="json")):
+            break
     payload = json.loads(result.model_dump_json())
     payload["model"]["directory"] = f"submission {submission.id}"
     payload["task"]["data"]["source"] = f"hidden evaluation data of challenge {challenge.slug}"
     payload["sandbox"] = sandbox.describe() if sandbox else "none (allowed by the admin)"
+    if len(json.dumps(payload)) > settings.max_stored_result_bytes:
+        return "failed", "the result is over the size limit for a stored result", None
     reason = f"{result.failure.phase}: {result.failure.reason}" if result.failure else None
     return result.status, reason, payload
+
+
+FLAGS_UNRANKED = ("contaminated", "unstable")
+
+
+def flagged(result: dict[str, Any]) -> list[str]:
+    """The measurement flags that keep a result off the ranking (by challenge rule)."""
+    inference = (result.get("phases") or {}).get("inference") or {}
+    return [f for f in inference.get("flags") or () if f in FLAGS_UNRANKED]
+
+
+def hidden_paths(session: Session, settings: Settings) -> list[str]:
+    """What no job may see, even inside a folder it may read: the server's state, every
+    challenge's hidden data (not only this one's), the database and queue files."""
+    from frugalbench.harness.sandbox import read_only_paths
+
+    needed = read_only_paths()
+    paths = {str(settings.data_dir.resolve())}
+    for challenge in session.scalars(select(Challenge)):
+        paths.add(challenge.hidden_data)
+        folder = str(Path(challenge.hidden_data).parent)
+        # the folder around it too (an audio folder's clips), unless code lives under it
+        if not any(p == folder or p.startswith(folder.rstrip("/") + "/") for p in needed):
+            paths.add(folder)
+    for url in (settings.db_url, settings.queue_url):
+        if url.startswith("sqlite:///"):
+            paths.add(str(Path(url.removeprefix("sqlite:///")).resolve()))
+    return sorted(paths)
 
 
 _isolation: tuple[bool, str] | None = None

@@ -25,10 +25,15 @@ class Settings(BaseModel):
     allow_unsandboxed: bool = False
     embedded_worker: bool = True  # serve runs one evaluation consumer itself
     job_retries: int = 2
-    lease_s: float = 7200.0  # a running job not heard from for this long is retried
-    eval_timeout_s: float = 1800.0
+    lease_s: float = 120.0  # a running job not heard from for this long (heartbeat 5 s) is retried
+    eval_timeout_s: float = 1800.0  # the whole evaluation: every call and worker together
+    eval_call_timeout_s: float = 900.0  # any one call to the model
     eval_memory_bytes: int = 4 * 1024**3
     eval_cpu_s: int = 3600
+    eval_max_processes: int = 64
+    eval_cpu_cores: float | None = None  # a CPU quota for the job; None: every core
+    flagged_reruns: int = 2  # evaluations again, under the "rerun" rule, of a flagged result
+    max_stored_result_bytes: int = 1024 * 1024
     idle_s: float = 3.0
     leaderboard_fresh_s: float = 1.0  # how long a leaderboard may lag a finished job
 
