@@ -75,7 +75,7 @@ def split(synthetic: Path) -> tuple[Dataset, Dataset]:
 
 def test_cnn_learns_smoke_and_where_it_is(split: tuple[Dataset, Dataset]) -> None:
     train, test = split
-    model = SmokeCnnModel(epochs=40, batch_size=8).fit(
+    model = SmokeCnnModel(epochs=80, batch_size=8).fit(
         train.inputs, train.labels, annotations=train.annotations
     )
     predicted = model.predict(test.inputs)
