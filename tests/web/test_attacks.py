@@ -251,7 +251,13 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
     with factory() as session:
         challenge = create_challenge(session, "flags", "climate-disinfo", str(small_csv))
         owls, _ = create_team(session, "owls")
-        for name, energy, flags in (("clean", 5.0, []), ("disturbed", 0.01, ["contaminated"])):
+        cases = (
+            ("clean", 5.0, [], 0.2),
+            ("disturbed", 0.01, ["contaminated"], 0.2),
+            ("erratic", 0.02, ["unstable"], 0.2),
+            ("tiny", 0.001, ["unstable"], 0.0002),  # at the meter's resolution: ranked
+        )
+        for name, energy, flags, cpu_s in cases:
             submission = Submission(
                 challenge_id=challenge.id,
                 team_id=owls.id,
@@ -265,10 +271,19 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
             result = {
                 "scores": {"accuracy": 0.5},
                 "per_1000_inputs": {"energy_j": {"median": energy}},
-                "phases": {"inference": {"flags": flags, "methods": {}}},
+                "phases": {
+                    "inference": {
+                        "flags": flags,
+                        "methods": {},
+                        "repeats": [{"observations": {"cpu_time_s": cpu_s}}] * 3,
+                    }
+                },
             }
             session.add(Job(submission_id=submission.id, status="ok", result=result))
         session.commit()
         rows = leaderboard_rows(session, challenge)
-    assert [(r["name"], r["rank"]) for r in rows] == [("clean", 1), ("disturbed", None)]
-    assert rows[1]["label"] == "unranked: contaminated"
+    ranks = {r["name"]: r["rank"] for r in rows}
+    assert ranks == {"tiny": 1, "clean": 2, "disturbed": None, "erratic": None}, ranks
+    labels = {r["name"]: r["label"] for r in rows}
+    assert labels["disturbed"] == "unranked: contaminated"
+    assert labels["erratic"] == "unranked: unstable"
