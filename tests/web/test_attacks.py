@@ -1,6 +1,6 @@
 """The sandbox issue's attacks, submitted through the server as a hostile team would: each ends
 as a refused or failed job with its reason (or gains nothing), leaves no process, file or
-segment behind, publishes no secret, and an honest submission still ranks first."""
+segment behind, publishes no secret, and the cheats rank below an honest submission."""
 
 from __future__ import annotations
 
@@ -118,10 +118,11 @@ def test_cheats_and_escapes_through_the_server(
     rows = client.get("/api/challenges/arena/leaderboard").json()["rows"]
     by_name = {r["name"].split(":")[-1]: r for r in rows}
     honest = by_name["Honest"]
-    assert honest["rank"] == 1, [(r["name"], r["rank"], r["energy_per_1000_j"]) for r in rows]
-    for cls in ("Cache", "Peek", "Helper"):
+    board = [(r["name"], r["rank"], r["energy_per_1000_j"]) for r in rows]
+    for cls in ("Cache", "Peek", "Helper"):  # same answers, more work: they rank below it
         assert by_name[cls]["accuracy"] == honest["accuracy"]
-        assert by_name[cls]["energy_per_1000_j"] > honest["energy_per_1000_j"], cls
+        assert by_name[cls]["energy_per_1000_j"] > honest["energy_per_1000_j"], board
+        assert by_name[cls]["rank"] > honest["rank"], board
 
 
 @sandboxed
@@ -251,7 +252,7 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
     with factory() as session:
         challenge = create_challenge(session, "flags", "climate-disinfo", str(small_csv))
         owls, _ = create_team(session, "owls")
-        cases = (
+        cases: tuple[tuple[str, float, list[str], float], ...] = (
             ("clean", 5.0, [], 0.2),
             ("disturbed", 0.01, ["contaminated"], 0.2),
             ("erratic", 0.02, ["unstable"], 0.2),

@@ -141,7 +141,7 @@ def test_attacks_through_postgres_and_redis(
     postgres_url: str, redis_url: str, tmp_path: Path, small_csv: Path
 ) -> None:
     """The sandbox issue's attacks in the deployment mode where the database has a socket on
-    the same machine: none reaches it, none lingers, the honest model ranks first."""
+    the same machine: none reaches it, none lingers, the cheat ranks below the honest model."""
     import glob
     import os
 
@@ -205,4 +205,5 @@ def test_attacks_through_postgres_and_redis(
             if marker in " ".join(p.info["cmdline"] or [])
         ]
         rows = client.get("/api/challenges/pg/leaderboard").json()["rows"]
-        assert rows[0]["name"].endswith("Honest"), [(r["name"], r["rank"]) for r in rows]
+        rank = {r["name"].split(":")[-1]: r["rank"] for r in rows}
+        assert rank["Cache"] > rank["Honest"], rows  # the cache bought nothing

@@ -227,19 +227,16 @@ def run(
         progress(phase, step, n_steps)
 
     speed = measure_speed_index() if config.speed_index else None
-    gpus: list[dict[str, str]] = []
-    meter_info: dict[str, Any] = {}
+    plans: list[MeterPlan] = []  # the meters used, the last one describes the result
     with ExitStack() as stack:
         try:
             if train_set is not None:
-                tmp = keep_model_dir or Path(
+                out = keep_model_dir or Path(
                     stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-"))
                 )
-                with WorkerClient(config.timeout_s, deadline=deadline) as worker:
-                    plan = make_meter(config, worker.pid)
-                    outcome = train_in_worker(worker, plan, model, {}, train_set, tmp)
+                outcome = _train_phase(config, model, train_set, out, deadline, plans)
                 phases["train"] = _phase("train", [outcome.window], config, len(train_set))
-                model_dir = tmp
+                model_dir = out
                 model_info.update(
                     params=outcome.manifest["params"],
                     n_parameters=outcome.manifest["n_parameters"],
@@ -249,7 +246,7 @@ def run(
             assert model_dir is not None
             model_info["size_bytes"] = _directory_size(model_dir)
             job = stack.enter_context(JobBox(sandbox, model_dir)) if sandbox else None
-            workers = Workers(config, job, str(model_dir), deadline, log_path)
+            workers = Workers(config, job, str(model_dir), deadline, log_path, plans)
             stack.callback(workers.close)
             evaluation = _evaluate(workers, task, eval_set, config, advance, phases)
             notes += evaluation.notes
@@ -259,11 +256,8 @@ def run(
             failure = Failure(phase=exc.phase, reason=exc.reason)
         except SandboxError as exc:
             failure = Failure(phase="sandbox", reason=str(exc))
-        finally:
-            if "workers" in locals() and workers.plan is not None:
-                gpus, meter_info = workers.plan.gpus, workers.plan.describe()
-            elif "plan" in locals():
-                gpus, meter_info = plan.gpus, plan.describe()
+    gpus = plans[-1].gpus if plans else []
+    meter_info = plans[-1].describe() if plans else {}
 
     per_1000 = None
     if "inference" in phases:
@@ -366,6 +360,20 @@ def _plan(
     )
 
 
+def _train_phase(
+    config: RunConfig,
+    model: str,
+    train_set: Dataset,
+    out: Path,
+    deadline: float | None,
+    plans: list[MeterPlan],
+) -> TrainOutcome:
+    """A registered model trained in a local worker of its own (never in a job box)."""
+    with WorkerClient(config.timeout_s, deadline=deadline) as worker:
+        plans.append(make_meter(config, worker.pid))
+        return train_in_worker(worker, plans[-1], model, {}, train_set, out)
+
+
 def _directory_size(model_dir: Path) -> int:
     from frugalbench.models.directory import directory_size_bytes
 
@@ -383,6 +391,7 @@ class Workers:
         model_dir: str,
         deadline: float | None,
         log_path: Path | None,
+        plans: list[MeterPlan],
     ) -> None:
         self.config = config
         self.job = job
@@ -390,7 +399,7 @@ class Workers:
         self.deadline = deadline
         self.log_path = log_path
         self.current: WorkerClient | None = None
-        self.plan: MeterPlan | None = None
+        self.plans = plans  # every worker's meter, in order
 
     def start(self) -> tuple[WorkerClient, MeterPlan]:
         from frugalbench.measure.proctree import GroupTree
@@ -399,8 +408,8 @@ class Workers:
         worker = WorkerClient(self.config.timeout_s, self.job, self.deadline, self.log_path)
         self.current = worker.start()
         group = self.job.cgroup if self.job is not None else None
-        self.plan = make_meter(self.config, worker.pid, GroupTree(group) if group else None)
-        return worker, self.plan
+        self.plans.append(make_meter(self.config, worker.pid, GroupTree(group) if group else None))
+        return worker, self.plans[-1]
 
     def check(self, phase: str) -> None:
         """A job whose processes the kernel killed for memory has no trustworthy result."""
