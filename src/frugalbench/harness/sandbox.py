@@ -176,13 +176,17 @@ class JobBox:
         return self.cgroup.oom_kills() if self.cgroup is not None else 0
 
     def __exit__(self, *exc: object) -> None:
-        if self.cgroup is not None:
-            self.cgroup.kill()
-            self.cgroup.remove()
-            self.cgroup = None
-        if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            self.staging = None
+        """Kill and remove the cgroup, then the staging folder, whatever fails first (a group
+        that would not empty is left to ``reap_orphaned_jobs``, by its owner's pid)."""
+        try:
+            if self.cgroup is not None:
+                cgroup, self.cgroup = self.cgroup, None
+                cgroup.kill()
+                cgroup.remove()
+        finally:
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
 
 
 def reap_orphaned_jobs() -> list[str]:
