@@ -12,7 +12,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psutil
 import pytest
@@ -288,3 +288,47 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
     labels = {r["name"]: r["label"] for r in rows}
     assert labels["disturbed"] == "unranked: contaminated"
     assert labels["erratic"] == "unranked: unstable"
+
+
+@pytest.mark.parametrize(("rule", "runs"), [("rerun", 3), ("unranked", 1)])
+def test_a_flagged_result_is_evaluated_again_under_the_rerun_rule(
+    settings: Settings, small_csv: Path, monkeypatch: pytest.MonkeyPatch, rule: str, runs: int
+) -> None:
+    """A neighbour's load that stays through every try: evaluated 1 + FLAGGED_RERUNS times
+    under ``rerun``, once under ``unranked``; the stored result keeps its flag either way."""
+    import json
+
+    from frugalbench.harness import runner
+    from frugalbench.web import service
+    from frugalbench.web.db import Challenge
+
+    calls: list[int] = []
+
+    class Disturbed:
+        status, failure = "ok", None
+        body: ClassVar[dict[str, Any]] = {
+            "model": {},
+            "task": {"data": {}},
+            "phases": {"inference": {"flags": ["contaminated"], "repeats": []}},
+        }
+
+        def model_dump(self, mode: str = "json") -> dict[str, Any]:
+            return self.body
+
+        def model_dump_json(self) -> str:
+            return json.dumps(self.body)
+
+    def fake_run(*args: Any, **kwargs: Any) -> Disturbed:
+        calls.append(1)
+        return Disturbed()
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    monkeypatch.setattr(service, "isolation_cached", lambda: (True, "test"))
+    challenge = Challenge(
+        slug="c", task="climate-disinfo", hidden_data=str(small_csv), flagged_rule=rule
+    )
+    submission = Submission(id=1, directory="-")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    status, _, stored = service._evaluate(settings, challenge, submission, [], 1)
+    assert status == "ok" and len(calls) == runs
+    assert service.flagged(stored) == ["contaminated"]

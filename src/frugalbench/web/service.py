@@ -140,12 +140,12 @@ def store_submission(
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     # unique however often the same archive comes: never a name another upload holds
     folder = settings.data_dir / "submissions" / f"{team.id}-{digest[:16]}-{secrets.token_hex(8)}"
-    upload_name = folder.with_name(folder.name + "-upload") / "archive"
+    upload_name = folder.with_name(folder.name + "-upload") / _archive_name(filename)
     upload_name.parent.mkdir(parents=True)
-    shutil.copyfile(upload, upload_name.with_name(_archive_name(filename)))
+    shutil.copyfile(upload, upload_name)
     try:
         model_dir = unpack(
-            upload_name.with_name(_archive_name(filename)),
+            upload_name,
             folder,
             settings.max_unpacked_bytes,
             settings.max_archive_members,
