@@ -15,7 +15,8 @@ from frugalbench.measure.process import ProcessMeter
 from frugalbench.testing import check_meter
 
 POWER = CpuPower(power_per_core_w=10.0, cpu_model="test", source="test")
-BUSY = "import time\nt=time.perf_counter()\nwhile time.perf_counter()-t<{s}: pass"
+# spins on its own CPU time, not the clock: on a loaded machine the work stays the same
+BUSY = "import time\nt=time.process_time()\nwhile time.process_time()-t<{s}: pass"
 
 
 def measure_child(meter: ProcessMeter, code: str) -> float:
