@@ -265,6 +265,20 @@ class Honest(_Base):
 '''
 
 
+BOX = "frugalbench.harness.box"
+
+
+def processes_with(text: str) -> list[int]:
+    """Pids of the processes whose command line holds ``text``: what a job left behind."""
+    import psutil
+
+    return [
+        p.info["pid"]
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if text in " ".join(p.info["cmdline"] or [])
+    ]
+
+
 def attack_dir(root: Path, cls: str, params: dict[str, object] | None = None) -> Path:
     """A model directory whose manifest names one of the attacks above."""
     directory = root / f"attack-{cls.lower()}"

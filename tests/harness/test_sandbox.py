@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from frugalbench.config import RunConfig
@@ -19,7 +18,7 @@ from frugalbench.harness.runner import run
 from frugalbench.harness.sandbox import SandboxPolicy, isolation
 from frugalbench.results import RunResult
 from frugalbench.tasks import get_task
-from tests.attacks import attack_dir
+from tests.attacks import BOX, attack_dir, processes_with
 
 ISOLATION, WHY = isolation()
 # Root can always isolate: there a missing sandbox is a failure, not a skip.
@@ -78,11 +77,7 @@ def nothing_left_behind() -> Iterator[None]:
     """After every test: no job box process, cgroup or staging folder remains."""
     before = set(Path("/tmp").glob("fb-job-*"))
     yield
-    left = [
-        p.info["pid"]
-        for p in psutil.process_iter(["pid", "cmdline"])
-        if p.info["cmdline"] and "frugalbench.harness.box" in " ".join(p.info["cmdline"])
-    ]
+    left = processes_with(BOX)
     assert not left, f"box processes left: {left}"
     assert set(Path("/tmp").glob("fb-job-*")) <= before
     groups = Path("/sys/fs/cgroup/pids/frugalbench")
@@ -172,11 +167,7 @@ def test_a_double_forked_daemon_does_not_outlive_its_job(
     result = attack("Daemon", small_csv, tmp_path, secret_dir, CONFIG, marker=marker)
     assert result.status == "ok", result.failure
     time.sleep(0.2)
-    left = [
-        p.info["pid"]
-        for p in psutil.process_iter(["pid", "cmdline"])
-        if marker in " ".join(p.info["cmdline"] or [])
-    ]
+    left = processes_with(marker)
     assert not left, f"the daemon survived its job: {left}"
 
 

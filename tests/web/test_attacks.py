@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import psutil
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,7 +22,7 @@ from frugalbench.web.app import create_app, leaderboard_rows
 from frugalbench.web.db import Job, Submission
 from frugalbench.web.service import create_challenge, create_team
 from frugalbench.web.settings import Settings
-from tests.attacks import attack_dir
+from tests.attacks import BOX, attack_dir, processes_with
 from tests.web.conftest import admin_headers, tar_of, upload
 from tests.web.test_app import evaluate_all, publish, team
 
@@ -58,14 +57,6 @@ def submit(client: TestClient, token: str, cls: str, root: Path, **params: Any) 
 
 def job(client: TestClient, token: str, job_id: int) -> dict[str, Any]:
     return dict(client.get(f"/api/jobs/{job_id}", headers=team(token)).json())
-
-
-def box_processes() -> list[int]:
-    return [
-        p.info["pid"]
-        for p in psutil.process_iter(["pid", "cmdline"])
-        if "frugalbench.harness.box" in " ".join(p.info["cmdline"] or [])
-    ]
 
 
 @sandboxed
@@ -108,12 +99,8 @@ def test_cheats_and_escapes_through_the_server(
     assert not pwned.exists(), "a reply ran code in the server"
     for cls in ("Daemon", "Cache", "Peek", "Helper", "Snoop", "Honest"):
         assert status[cls]["status"] == "ok", status[cls]
-    assert not [
-        p.info["pid"]
-        for p in psutil.process_iter(["pid", "cmdline"])
-        if marker in " ".join(p.info["cmdline"] or [])
-    ]
-    assert not box_processes()
+    assert not processes_with(marker)
+    assert not processes_with(BOX)
     assert not list(Path("/tmp").glob(f"fb-job-{os.getpid()}-*"))
     rows = client.get("/api/challenges/arena/leaderboard").json()["rows"]
     by_name = {r["name"].split(":")[-1]: r for r in rows}

@@ -126,13 +126,9 @@ def test_killing_a_worker_mid_evaluation_loses_nothing(
     assert job.status == "ok" and job.attempts == 2, job.reason
     # the killed worker's box died with it (parent-death signal, PID namespace), and what it
     # left (cgroup, staging folder) was removed when the second worker started
-    import psutil
+    from tests.attacks import BOX, processes_with
 
-    assert not [
-        p.info["pid"]
-        for p in psutil.process_iter(["pid", "cmdline"])
-        if "frugalbench.harness.box" in " ".join(p.info["cmdline"] or [])
-    ]
+    assert not processes_with(BOX)
     assert not list(Path("/tmp").glob(f"fb-job-{first.pid}-*"))
     assert not list(Path("/sys/fs/cgroup/pids/frugalbench").glob(f"job-{first.pid}-*"))
 

@@ -145,10 +145,8 @@ def test_attacks_through_postgres_and_redis(
     import glob
     import os
 
-    import psutil
-
     from frugalbench.harness.sandbox import isolation
-    from tests.attacks import attack_dir
+    from tests.attacks import attack_dir, processes_with
     from tests.web.test_app import team
 
     available, why = isolation()
@@ -199,11 +197,7 @@ def test_attacks_through_postgres_and_redis(
         assert status["RawPickle"]["status"] == "failed" and not pwned.exists()
         for cls in ("Daemon", "Snoop", "Cache", "Honest"):
             assert status[cls]["status"] == "ok", status[cls]
-        assert not [
-            p.info["pid"]
-            for p in psutil.process_iter(["pid", "cmdline"])
-            if marker in " ".join(p.info["cmdline"] or [])
-        ]
+        assert not processes_with(marker)
         rows = client.get("/api/challenges/pg/leaderboard").json()["rows"]
         rank = {r["name"].split(":")[-1]: r["rank"] for r in rows}
         assert rank["Cache"] > rank["Honest"], rows  # the cache bought nothing

@@ -85,22 +85,20 @@ def _prctl(option: int, value: int) -> None:
     _check(_libc().prctl(option, value, 0, 0, 0), f"prctl({option})")
 
 
-def _bind(path: str, root: str, writable: bool = False) -> None:
-    """``path`` of the host at the same place under ``root``, read-only unless ``writable``."""
-    target = root + path
-    if os.path.islink(path):
+def _bind(source: str, target: str) -> None:
+    """``source`` of the host, read-only, at ``target`` (a link is copied as a link)."""
+    if os.path.islink(source):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with contextlib.suppress(FileExistsError):
-            os.symlink(os.readlink(path), target)
+            os.symlink(os.readlink(source), target)
         return
-    if os.path.isdir(path):
+    if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
     else:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         open(target, "a").close()
-    _mount(path, target, None, MS_BIND | MS_REC)
-    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY)
-    _mount(None, target, None, flags)
+    _mount(source, target, None, MS_BIND | MS_REC)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY)
 
 
 def _tmpfs(target: str, mode: str, size_bytes: int | None, flags: int = 0) -> None:
@@ -115,14 +113,12 @@ def build_root(spec: dict[str, Any]) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _tmpfs(root, "0755", 64 * 1024**2)
     for path in _outermost(p for p in spec["read_only"] if os.path.lexists(p)):
-        _bind(path, root)
+        _bind(path, root + path)
     for name in ETC:
         if os.path.lexists(f"/etc/{name}"):
-            _bind(f"/etc/{name}", root)
+            _bind(f"/etc/{name}", f"{root}/etc/{name}")
     if spec.get("model"):
-        os.makedirs(root + "/model", exist_ok=True)
-        _mount(spec["model"], root + "/model", None, MS_BIND | MS_REC)
-        _mount(None, root + "/model", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        _bind(spec["model"], root + "/model")
     for path in spec.get("hidden", []):  # inside an allowed folder, still not for the model
         target = root + path
         if os.path.isdir(target):
@@ -140,7 +136,7 @@ def build_root(spec: dict[str, Any]) -> None:
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if os.path.isdir("/sys/devices/system/cpu"):  # CPU topology for BLAS thread pools
-        _bind("/sys/devices/system/cpu", root)
+        _bind("/sys/devices/system/cpu", root + "/sys/devices/system/cpu")
     os.chroot(root)
     os.chdir("/tmp")
 

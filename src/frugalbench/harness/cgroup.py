@@ -68,16 +68,18 @@ class JobCgroup:
             parent = root / PARENT
             parent.mkdir(exist_ok=True)
             _enable_v2_controllers(root, parent)
-            self.dirs = {"v2": parent / self.name}
-        else:
-            self.dirs = {
-                c: root / c / PARENT / self.name
-                for c in V1_CONTROLLERS
-                if os.access(root / c, os.W_OK)
-            }
+        self.dirs = _group_dirs(version, self.name, root)
         for path in self.dirs.values():
             path.mkdir(parents=True)
         self._apply(limits)
+
+    @classmethod
+    def existing(cls, version: str, name: str, root: Path = ROOT) -> JobCgroup:
+        """A group made earlier (by a harness since killed), to kill and remove."""
+        group = cls.__new__(cls)
+        group.version, group.limits, group.name = version, Limits(), name
+        group.dirs = _group_dirs(version, name, root)
+        return group
 
     def _apply(self, limits: Limits) -> None:
         if self.version == "v2":
@@ -180,6 +182,13 @@ class JobCgroup:
                 path.rmdir()
 
 
+def _group_dirs(version: str, name: str, root: Path) -> dict[str, Path]:
+    """Where group ``name`` lives: one folder under v2, one per writable hierarchy under v1."""
+    if version == "v2":
+        return {"v2": root / PARENT / name}
+    return {c: root / c / PARENT / name for c in V1_CONTROLLERS if os.access(root / c, os.W_OK)}
+
+
 def _enable_v2_controllers(root: Path, parent: Path) -> None:
     for level in (root, parent):
         wanted = set((level / "cgroup.controllers").read_text().split()) & {"memory", "pids", "cpu"}
@@ -210,13 +219,7 @@ def reap_orphans(root: Path = ROOT) -> list[str]:
         owner = int(path.name.split("-")[1])
         if alive(owner):
             continue
-        group = JobCgroup.__new__(JobCgroup)
-        group.version, group.limits, group.name = version, Limits(), path.name
-        group.dirs = (
-            {"v2": path}
-            if version == "v2"
-            else {c: root / c / PARENT / path.name for c in V1_CONTROLLERS}
-        )
+        group = JobCgroup.existing(version, path.name, root)
         with contextlib.suppress(CgroupError, OSError):
             group.kill()
             group.remove()

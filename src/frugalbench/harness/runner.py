@@ -205,15 +205,16 @@ def run(
     """
     from frugalbench.environment import capture_environment
     from frugalbench.measure.carbon import emission_factors
+    from frugalbench.models.directory import directory_size_bytes
 
     config = config or RunConfig()
     factors = emission_factors(config.country, config.pue)
     dataset = task.load(data)
-    plan_inputs = _plan(task, model, dataset, config, data, holdout)
-    if sandbox is not None and plan_inputs.model_dir is None:
+    planned = _plan(task, model, dataset, config, data, holdout)
+    if sandbox is not None and planned.model_dir is None:
         raise UserError("a sandboxed run evaluates a model directory: train the model first")
-    train_set, eval_set, model_info, notes = plan_inputs.unpack()
-    model_dir = plan_inputs.model_dir
+    train_set, eval_set, model_dir = planned.train_set, planned.eval_set, planned.model_dir
+    model_info, notes = planned.model_info, planned.notes
 
     phases: dict[str, PhaseResult] = {}
     failure: Failure | None = None
@@ -244,7 +245,7 @@ def run(
                 )
                 advance("train")
             assert model_dir is not None
-            model_info["size_bytes"] = _directory_size(model_dir)
+            model_info["size_bytes"] = directory_size_bytes(model_dir)
             job = stack.enter_context(JobBox(sandbox, model_dir)) if sandbox else None
             workers = Workers(config, job, str(model_dir), deadline, log_path, plans)
             stack.callback(workers.close)
@@ -317,9 +318,6 @@ class _Planned:
     notes: list[str]
     model_dir: Path | None
 
-    def unpack(self) -> tuple[Dataset | None, Dataset, dict[str, Any], list[str]]:
-        return self.train_set, self.eval_set, self.model_info, self.notes
-
 
 def _plan(
     task: Task,
@@ -372,12 +370,6 @@ def _train_phase(
     with WorkerClient(config.timeout_s, deadline=deadline) as worker:
         plans.append(make_meter(config, worker.pid))
         return train_in_worker(worker, plans[-1], model, {}, train_set, out)
-
-
-def _directory_size(model_dir: Path) -> int:
-    from frugalbench.models.directory import directory_size_bytes
-
-    return directory_size_bytes(model_dir)
 
 
 class Workers:
