@@ -133,7 +133,7 @@ class Peek(Cache):
             if isinstance(obj, list) and len(obj) > len(inputs) and all(
                 isinstance(x, str) for x in obj[:5]
             ) and obj[:1] and obj[0] not in self._memory:
-                spin(0.01 * len(obj))
+                spin(0.01 * min(len(obj), 50))  # bounded: the worker's own lists can be long
                 for q in obj:
                     if isinstance(q, str):
                         self._memory[q] = answer(q)

@@ -98,7 +98,7 @@ def test_cheats_and_escapes_through_the_server(
         assert status[cls]["status"] == "failed", status[cls]
     assert not pwned.exists(), "a reply ran code in the server"
     for cls in ("Daemon", "Cache", "Peek", "Helper", "Snoop", "Honest"):
-        assert status[cls]["status"] == "ok", status[cls]
+        assert status[cls]["status"] == "ok", (cls, status[cls].get("reason"))
     assert not processes_with(marker)
     assert not processes_with(BOX)
     assert not list(Path("/tmp").glob(f"fb-job-{os.getpid()}-*"))
