@@ -12,6 +12,11 @@ default machine mode. The neighbour is started outside every measured tree. Rati
 - the same fixed work with a neighbour loading the other core vs alone, |change| <= 5%
 - run-to-run CV of the fixed work over 5 repeats, target <= 3%
 - overhead of one window (begin + end), target <= 10 ms
+
+Then what three approaches charge for the same 5 s busy thread here: frugalbench's power model
+(the detected family's median W per busy thread, with its p10-p90 band), CodeCarbon (process and
+machine modes), and Cloud Carbon Footprint's coefficient for the same family (its max W per vCPU
+x the CPU-seconds, as CCF charges a fully used vCPU).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class Meters:
     codecarbon: bool
     plan: Any = None
     log: list[dict[str, Any]] = field(default_factory=list)
+    last: Any = None
 
     def __post_init__(self) -> None:
         from frugalbench.measure.backends import build_meter
@@ -80,7 +86,8 @@ class Meters:
         self.plan.meter.begin_window(name)
         subprocess.run(argv, check=True)
         ours = self.plan.meter.end_window(name)
-        row = {"ours": ours.total_j, "flags": ",".join(ours.flags)}
+        row: dict[str, Any] = {"ours": ours.total_j, "flags": ",".join(ours.flags)}
+        self.last = ours
         for mode, tracker in trackers.items():
             tracker.stop()
             row[f"codecarbon_{mode}"] = float(tracker.final_emissions_data.energy_consumed) * 3.6e6
@@ -141,6 +148,7 @@ def main() -> None:
     print("workloads:")
     idle = m.measure(f"idle {5 * s:g} s", ["sleep", str(5 * s)])
     busy5 = m.measure(f"busy {5 * s:g} s", [PY, "-c", BUSY.format(s=5 * s)])
+    busy5_measurement = m.last
     busy10 = m.measure(f"busy {10 * s:g} s", [PY, "-c", BUSY.format(s=10 * s)])
     one = m.measure(f"1 thread {5 * s:g} s", [PY, "-c", THREADS.format(s=5 * s, n=1)])
     two = m.measure(f"2 threads {5 * s:g} s", [PY, "-c", THREADS.format(s=5 * s, n=2)])
@@ -211,9 +219,55 @@ def main() -> None:
     passed += verdict == "PASS"
     print(f"{'window overhead (begin+end)':<32}{'<= 10 ms':<15}{f'{over:.2f} ms {verdict}':>22}")
     print(f"\nfrugalbench: {passed}/{len(rows) + 1} targets met")
+    charged = approaches(m.plan, busy5_measurement, busy5, with_cc)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"measurements": m.log, "ratios": summary, "overhead_ms": over}, fh, indent=2)
+            json.dump(
+                {
+                    "measurements": m.log,
+                    "ratios": summary,
+                    "overhead_ms": over,
+                    "busy_thread_charged_j": charged,
+                },
+                fh,
+                indent=2,
+            )
+
+
+def approaches(plan: Any, measured: Any, row: dict[str, float], with_cc: bool) -> dict[str, Any]:
+    """What frugalbench, CodeCarbon and CCF charge for the same busy thread, side by side."""
+    from frugalbench.measure.power_model import power_table
+
+    power = plan.cpu_power
+    cpu_s = measured.observations.get("cpu_time_s", 0.0)
+    print(f"\none busy thread, {measured.duration_s:.2f} s ({cpu_s:.2f} CPU-s), charged by:")
+    out: dict[str, Any] = {"cpu_s": cpu_s}
+    if power is None:  # counters measured it: the estimate is not what ran
+        print(f"  frugalbench (counters)    {row['ours']:8.2f} J")
+        out["frugalbench"] = row["ours"]
+    else:
+        band = measured.band_j
+        band_text = f" (band {band[0]:.2f} - {band[1]:.2f} J)" if band else ""
+        print(
+            f"  frugalbench power model  {row['ours']:8.2f} J{band_text}: {power.family}, "
+            f"{power.w_per_thread:.2f} W/thread, found by {power.detected_by}"
+        )
+        out["frugalbench"] = {"energy_j": row["ours"], "band_j": band, "family": power.family}
+    if with_cc:
+        for mode in ("process", "machine"):
+            print(f"  CodeCarbon ({mode:<7})     {row[f'codecarbon_{mode}']:8.2f} J")
+            out[f"codecarbon_{mode}"] = row[f"codecarbon_{mode}"]
+    family = power_table().get(power.family or "") if power else None
+    if family and family.ccf_max_w_per_vcpu:
+        ccf = family.ccf_max_w_per_vcpu * cpu_s
+        print(
+            f"  Cloud Carbon Footprint   {ccf:8.2f} J: {family.ccf_architecture}, "
+            f"max {family.ccf_max_w_per_vcpu:.2f} W/vCPU (its coefficients file)"
+        )
+        out["ccf"] = ccf
+    else:
+        print("  Cloud Carbon Footprint   no coefficient for this family")
+    return out
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ def main() -> None:
     parser.add_argument("--codecarbon-data", type=Path, required=True)
     args = parser.parse_args()
     build_grid_intensity(args.codecarbon_data, OUT / "grid_intensity.csv")
-    build_cpu_power(args.codecarbon_data, OUT / "cpu_power.csv")
+    # not read at run time: the power model's build script compares TDP with SPECpower on it
+    build_cpu_power(args.codecarbon_data, OUT.parents[3] / "data" / "power" / "cpu_power.csv")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,22 @@ OUT = (
 )
 
 
+def estimated_w_per_thread(result: dict[str, Any]) -> float | None:
+    cpu = result["phases"]["inference"]["methods"].get("cpu", {})
+    if cpu.get("kind") != "estimated":
+        return None
+    params = cpu.get("parameters", {})
+    value = params.get("w_per_thread", params.get("power_per_core_w"))
+    return float(value) if value is not None else None
+
+
 def ladder(results_json: Path, command: str) -> tuple[str, dict[str, Any]]:
     data = json.loads(results_json.read_text())
     rows = []
     task = ""
     machine = ""
     created = ""
+    power = None
     for row in data["rows"]:
         result = row["result"]
         per = result.get("per_1000_inputs")
@@ -43,6 +53,7 @@ def ladder(results_json: Path, command: str) -> tuple[str, dict[str, Any]]:
         env = result["environment"]
         machine = f"{env.get('cpu_model')}, {env.get('logical_cpus')} logical CPUs"
         created = max(created, result["created_at"][:10])
+        power = estimated_w_per_thread(result) or power
         rows.append(
             {
                 "model": row["model"],
@@ -55,7 +66,13 @@ def ladder(results_json: Path, command: str) -> tuple[str, dict[str, Any]]:
                 f"{result['task']['data']['split']}",
             }
         )
-    return task, {"measured": f"{machine}, {created}, `{command}`", "rows": rows}
+    return task, {
+        "measured": f"{machine}, {created}, `{command}`",
+        "w_per_thread": power,
+        "power": "W per busy thread of the process estimate the ladder was measured at "
+        "(null: counters); cards rescale the rows to the compared result's figure",
+        "rows": rows,
+    }
 
 
 def main() -> None:

@@ -29,6 +29,11 @@ def test_meter_fidelity_runs(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert len(data["measurements"]) == 11
     assert data["ratios"]["busy 10 s / busy 5 s"]["ours"] > 1.5
+    charged = data["busy_thread_charged_j"]
+    if isinstance(charged["frugalbench"], dict):  # the estimate, with its band and a CCF figure
+        low, high = charged["frugalbench"]["band_j"]
+        assert low <= charged["frugalbench"]["energy_j"] <= high
+        assert charged["ccf"] > 0
 
 
 def test_chainsaw_benchmark_runs(tmp_path: Path) -> None:

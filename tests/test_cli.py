@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from frugalbench.measure.cpu_power import resolve_cpu_power
 from tests.conftest import cli
 
 # spins on its own CPU time, not the clock: on a loaded machine the work stays the same
@@ -27,7 +28,17 @@ def test_quick_start_main_job(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert result["status"] == "ok" and result["scores"]["accuracy"] >= 0.60
     assert result["task"]["data"]["n_inputs"] == 975
-    assert result["per_1000_inputs"]["energy_j"]["median"] > 0
+    per = result["per_1000_inputs"]
+    assert per["energy_j"]["median"] > 0
+    # this machine's family, how it was found, and the band beside the repeats' interval
+    power = resolve_cpu_power()
+    cpu = result["phases"]["inference"]["methods"]["cpu"]["parameters"]
+    assert cpu["family"] == power.family and cpu["detected_by"] == power.detected_by
+    assert cpu["w_per_thread_low"] <= cpu["w_per_thread"] <= cpu["w_per_thread_high"]
+    assert per["energy_band_j"]["low"] <= per["energy_j"]["median"] <= per["energy_band_j"]["high"]
+    assert "power model band" in proc.stdout and "repeats 95% CI" in proc.stdout
+    assert result["emissions"]["per_1000_inputs_band_g"]["high"] > 0
+    assert result["meter"]["cpu_power"]["family"] == power.family
 
 
 def test_train_then_run_a_model_directory_on_a_file(tmp_path: Path, small_csv: Path) -> None:
@@ -118,6 +129,9 @@ def test_measure_follows_the_work_not_the_clock(tmp_path: Path) -> None:
     assert idle["energy_j"] < 0.01 * long["energy_j"]
     for key in ("energy_j", "duration_s", "components"):
         assert key in long
+    assert long["schema_version"] == 2
+    low, high = long["energy_band_j"]
+    assert low <= long["energy_j"] <= high
     assert long["components"]["cpu"]["method"]["kind"] == "estimated"
 
 
@@ -133,6 +147,44 @@ def test_meters_lists_backends_and_the_auto_choice() -> None:
     for name in ("rapl", "nvml", "process", "codecarbon"):
         assert name in proc.stdout
     assert "auto: cpu <-" in proc.stdout
+    power = resolve_cpu_power()
+    text = " ".join(proc.stdout.split())
+    assert f"cpu power model: {power.family}, found by {power.detected_by}" in text
+    assert "W per busy thread (band" in text and "basis: SPECpower" in text
+
+
+def test_calibrate_without_counters_and_a_foreign_profile_are_one_line_errors(
+    tmp_path: Path,
+) -> None:
+    from frugalbench.measure.rapl import rapl_availability
+
+    if not rapl_availability():
+        proc = cli("calibrate", "--out", str(tmp_path / "p.json"))
+        assert proc.returncode == 2 and "calibrate needs readable energy counters" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    profile = tmp_path / "other.json"
+    profile.write_text(
+        json.dumps(
+            {
+                "cpu_model": "Imaginary CPU 9000",
+                "family": None,
+                "w_per_thread": 2.0,
+                "fit_error": 0.01,
+                "low_w": 1.9,
+                "high_w": 2.1,
+                "idle_w": 40.0,
+                "includes_dram": True,
+                "domains": ["intel-rapl:0/package-0"],
+                "created_at": "2026-12-01T00:00:00+00:00",
+                "kernel": "6.1",
+                "windows": [],
+            }
+        )
+    )
+    proc = cli("run", "climate-disinfo", "--model", "majority", "--power-profile", str(profile))
+    assert proc.returncode == 2, proc.stderr
+    assert "power profile is for 'Imaginary CPU 9000'" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_forcing_an_unavailable_counter_says_why(tmp_path: Path) -> None:

@@ -70,3 +70,38 @@ def test_summary() -> None:
     s = Summary.of([3.0, 1.0, 2.0])
     assert (s.median, s.min, s.max, s.n) == (2.0, 1.0, 3.0, 3)
     assert s.scaled(10).median == 20.0
+
+
+def test_the_band_is_kept_apart_from_the_repeats_and_reaches_emissions(result: RunResult) -> None:
+    per, emissions = result.per_1000_inputs, result.emissions
+    assert per is not None and per.energy_band_j is not None and emissions is not None
+    assert per.energy_band_j.low <= per.energy_j.median <= per.energy_band_j.high
+    assert "cancels in their ratios" in per.energy_band_j.meaning
+    band_g = emissions.per_1000_inputs_band_g
+    assert band_g is not None
+    assert band_g.low == pytest.approx(emissions.factors.co2e_g(per.energy_band_j.low))
+    assert band_g.high == pytest.approx(emissions.factors.co2e_g(per.energy_band_j.high))
+
+
+def _drop(node: object, keys: set[str]) -> object:
+    if isinstance(node, dict):
+        return {k: _drop(v, keys) for k, v in node.items() if k not in keys}
+    if isinstance(node, list):
+        return [_drop(v, keys) for v in node]
+    return node
+
+
+def test_a_schema_1_result_still_loads(result: RunResult, tmp_path: Path) -> None:
+    """A file written before the power model: no bands, no power_profile, version 1."""
+    data = _drop(
+        json.loads(result.to_json()),
+        {"energy_band_j", "band_j", "per_1000_inputs_band_g", "power_profile"},
+    )
+    assert isinstance(data, dict)
+    data["schema_version"] = 1
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(data))
+    old = RunResult.load(path)
+    assert old.schema_version == 1 and old.per_1000_inputs is not None
+    assert old.per_1000_inputs.energy_band_j is None
+    assert old.per_1000_inputs.energy_j == result.per_1000_inputs.energy_j  # type: ignore[union-attr]

@@ -40,6 +40,24 @@ MeterOpt = Annotated[
     ),
 ]
 IdleS = Annotated[float, typer.Option(help="idle baseline length in s (counters only)")]
+PowerProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--power-profile",
+        help="a `frugalbench calibrate` profile of this CPU model (or FRUGALBENCH_POWER_PROFILE); "
+        "default: the CPU family's SPECpower servers",
+    ),
+]
+
+
+def _profile(path: Path | None) -> str | None:
+    """Check a profile against this machine now, not after the run; its path for the config."""
+    if path is None:
+        return None
+    from frugalbench.measure.cpu_power import resolve_cpu_power
+
+    resolve_cpu_power(profile=path)
+    return str(path)
 
 
 @app.command("meters")
@@ -49,9 +67,11 @@ def meters_cmd() -> None:
     from rich.table import Table
 
     from frugalbench.measure.backends import backend_report, build_meter
+    from frugalbench.measure.cpu_power import resolve_cpu_power
 
     table = Table("backend", "components", "available", "why", title="meter backends")
-    for backend, availability in backend_report():
+    report = backend_report()
+    for backend, availability in report:
         table.add_row(
             backend.name,
             backend.components,
@@ -62,6 +82,53 @@ def meters_cmd() -> None:
     plan = build_meter("auto", with_idle=False)
     for component, choice in plan.choices.items():
         console.print(escape(f"auto: {component} <- {choice}"))
+    power = plan.cpu_power or resolve_cpu_power()
+    console.print(escape(f"cpu power model: {power.describe()}"))
+    if power.evidence:
+        console.print(escape(f"  evidence: {power.evidence}"))
+    console.print(escape(f"  basis: {power.basis}"))
+    console.print(
+        escape(
+            "  dram: "
+            + ("included in this figure, not added again" if power.includes_dram else "added")
+        )
+    )
+    if any(b.name == "rapl" and a for b, a in report):
+        from frugalbench.measure.crosscheck import side_by_side
+        from frugalbench.render import fmt_j
+
+        estimate, counters = side_by_side()
+        console.print(
+            f"one busy thread for 2 s of CPU: process estimate {fmt_j(estimate.total_j)}, "
+            f"RAPL counters {fmt_j(counters.total_j)} (idle subtracted); "
+            "`frugalbench calibrate` fits this CPU's own figure"
+        )
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="where to write the profile (JSON)")] = Path(
+        "power-profile.json"
+    ),
+    seconds: Annotated[
+        float, typer.Option(min=0.5, help="CPU seconds per workload and thread")
+    ] = 5.0,
+) -> None:
+    """Fit this CPU's watts per busy thread on its RAPL counters; writes a --power-profile."""
+    from frugalbench.measure.calibrate import calibrate, save
+
+    with _progress() as progress:
+        bar = progress.add_task("calibrating", total=None)
+        profile = calibrate(
+            seconds=seconds, progress=lambda what: progress.update(bar, description=what)
+        )
+    save(profile, out)
+    console.print(
+        f"{profile.cpu_model} ({profile.family}): {profile.w_per_thread:.2f} W per busy thread "
+        f"(fit error {profile.fit_error:.1%}, workloads {profile.low_w:.2f} - "
+        f"{profile.high_w:.2f} W; idle {profile.idle_w:.1f} W; {profile.basis})"
+    )
+    console.print(f"profile: {out} (use it with --power-profile or FRUGALBENCH_POWER_PROFILE)")
 
 
 @app.command("tasks")
@@ -126,6 +193,7 @@ def train_cmd(
     seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
     meter: MeterOpt = "auto",
     idle_s: IdleS = 3.0,
+    power_profile: PowerProfileOpt = None,
 ) -> None:
     """Train a reference model in a measured worker process and save it to a directory."""
     from frugalbench.config import RunConfig
@@ -141,7 +209,7 @@ def train_cmd(
             model,
             out,
             data,
-            RunConfig(seed=seed, meter=meter, idle_s=idle_s),
+            RunConfig(seed=seed, meter=meter, idle_s=idle_s, power_profile=_profile(power_profile)),
             progress=lambda phase, step, total: progress.update(bar, completed=step),
         )
     m = outcome.measurement
@@ -182,6 +250,7 @@ def run_cmd(
         float, typer.Option(help="CV of repeats above which a phase is flagged unstable")
     ] = 0.10,
     max_reruns: Annotated[int, typer.Option(min=0, help="extra passes for disturbed ones")] = 3,
+    power_profile: PowerProfileOpt = None,
 ) -> None:
     """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
     from frugalbench.config import RunConfig
@@ -202,6 +271,7 @@ def run_cmd(
         idle_s=idle_s,
         max_cv=max_cv,
         max_reruns=max_reruns,
+        power_profile=_profile(power_profile),
     )
     with _progress() as progress:
         bar = progress.add_task(f"{task} / {model}", total=None)
@@ -262,6 +332,7 @@ def bench_cmd(
         ),
     ] = None,
     timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 3600.0,
+    power_profile: PowerProfileOpt = None,
 ) -> None:
     """Run a model ladder: one table, the Pareto front marked, results JSON and a plot."""
     from frugalbench.config import RunConfig
@@ -281,7 +352,14 @@ def bench_cmd(
     for name in names:
         if registry.get(name).task not in ("", task):
             raise UserError(f"model {name!r} is for task {registry.get(name).task!r}, not {task!r}")
-    config = RunConfig(repeats=repeats, country=country, pue=pue, meter=meter, timeout_s=timeout_s)
+    config = RunConfig(
+        repeats=repeats,
+        country=country,
+        pue=pue,
+        meter=meter,
+        timeout_s=timeout_s,
+        power_profile=_profile(power_profile),
+    )
     with _progress() as progress:
         bar = progress.add_task(f"bench {task}", total=len(names))
         done: list[str] = []
@@ -323,6 +401,7 @@ def detect_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
     meter: MeterOpt = "auto",
     idle_s: IdleS = 3.0,
+    power_profile: PowerProfileOpt = None,
 ) -> None:
     """Find the time segments where the task's positive class is heard, with energy per hour."""
     import tempfile
@@ -340,7 +419,7 @@ def detect_cmd(
     missing = [str(p) for p in recordings if not p.is_file()]
     if missing:
         raise UserError(f"no such recording: {', '.join(missing)}")
-    config = RunConfig(meter=meter, idle_s=idle_s)
+    config = RunConfig(meter=meter, idle_s=idle_s, power_profile=_profile(power_profile))
     with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
         model_dir = Path(model)
         if model in registry and not model_dir.exists():
@@ -390,6 +469,7 @@ def measure_cmd(
     pue: Pue = None,
     meter: MeterOpt = "auto",
     idle_s: IdleS = 3.0,
+    power_profile: PowerProfileOpt = None,
 ) -> None:
     """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""
     from frugalbench.environment import capture_environment
@@ -400,7 +480,9 @@ def measure_cmd(
     factors = emission_factors(country, pue)
     if shutil.which(command[0]) is None:
         raise UserError(f"command not found: {command[0]}")
-    plan = build_meter(meter, include_root=False, idle_s=idle_s)
+    plan = build_meter(
+        meter, include_root=False, idle_s=idle_s, power_profile=_profile(power_profile)
+    )
     if plan.comparison is not None:
         plan.comparison.begin_window("command")
     plan.meter.begin_window("command")
@@ -421,10 +503,11 @@ def measure_cmd(
     )
     if json_out:
         record = {
-            "schema_version": 1,
+            "schema_version": 2,
             "command": command,
             "exit_code": exit_code,
             "energy_j": m.total_j,
+            "energy_band_j": m.band_j,
             "energy_kind": "marginal: the command's process tree only, idle power excluded",
             "duration_s": m.duration_s,
             "components": {k: c.model_dump() for k, c in m.components.items()},

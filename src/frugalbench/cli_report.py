@@ -217,6 +217,10 @@ def projection_json(projection: Projection) -> str:
     return json.dumps(data, indent=2)
 
 
+def _band(band: tuple[float, float] | None, fmt: Any) -> str:
+    return "" if band is None else f"\n(power model band {fmt(band[0])} - {fmt(band[1])})"
+
+
 def print_projection(console: Any, projection: Projection, result: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -257,8 +261,10 @@ def print_projection(console: Any, projection: Projection, result: Any) -> None:
                 else ""
             )
             cells.append(
-                f"{energy(y.facility_mwh)}{interval}\n{co2(y.operational_t)} operational\n"
-                f"+ {co2(y.embodied_t)} embodied\n{water(y.water_m3)} water"
+                f"{energy(y.facility_mwh)}{interval}{_band(y.band(y.facility_mwh), energy)}\n"
+                f"{co2(y.operational_t)} operational{_band(y.band(y.operational_t), co2)}\n"
+                f"+ {co2(y.embodied_t)} embodied\n"
+                f"{water(y.water_m3)} water{_band(y.band(y.water_m3), water)}"
             )
         table.add_row(str(i + 1), *cells)
         table.add_section()

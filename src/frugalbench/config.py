@@ -22,6 +22,11 @@ class RunConfig(BaseModel):
     max_reruns: int = Field(3, ge=0, description="extra inference passes for disturbed ones")
     max_outside_load_cores: float = Field(0.25, ge=0, description="outside load that disturbs")
     speed_index: bool = Field(True, description="time the reference kernel with the run")
+    power_profile: str | None = Field(
+        None,
+        description="a `frugalbench calibrate` profile for this CPU; None = the family model "
+        "(or FRUGALBENCH_POWER_PROFILE)",
+    )
     strict: bool = Field(
         False,
         description="challenge rules: a fresh worker for every measured pass (nothing cached "

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from frugalbench.measure.base import Measurement
 from frugalbench.measure.carbon import EmissionFactors
-from frugalbench.results import RunResult
+from frugalbench.results import Band, RunResult
 from frugalbench.stats import Summary
 
 if TYPE_CHECKING:
@@ -36,11 +36,22 @@ def fmt_g(value: float) -> str:
     return f"{value * 1000:.3g} mg CO2e"
 
 
-def fmt_summary_j(s: Summary) -> str:
-    if s.n == 1 or s.ci95_low is None or s.ci95_high is None:
-        return fmt_j(s.median)
-    cv = f", CV {s.cv:.1%}" if s.cv is not None else ""
-    return f"{fmt_j(s.median)} (95% CI {fmt_j(max(s.ci95_low, 0))} - {fmt_j(s.ci95_high)}{cv})"
+def fmt_summary_j(s: Summary, band: Band | None = None) -> str:
+    """``0.12 J (power model band 0.10 - 0.14 J; repeats 95% CI ...)``: the two kept apart."""
+    parts = []
+    if band is not None:
+        parts.append(f"power model band {fmt_j(band.low)} - {fmt_j(band.high)}")
+    if s.n > 1 and s.ci95_low is not None and s.ci95_high is not None:
+        cv = f", CV {s.cv:.1%}" if s.cv is not None else ""
+        repeats = "repeats " if band is not None else ""
+        parts.append(f"{repeats}95% CI {fmt_j(max(s.ci95_low, 0))} - {fmt_j(s.ci95_high)}{cv}")
+    return f"{fmt_j(s.median)} ({'; '.join(parts)})" if parts else fmt_j(s.median)
+
+
+def fmt_band_g(value: float, band: Band | None) -> str:
+    if band is None:
+        return fmt_g(value)
+    return f"{fmt_g(value)} (power model band {fmt_g(band.low)} - {fmt_g(band.high)})"
 
 
 def grid_line(factors: EmissionFactors) -> str:
@@ -71,14 +82,15 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
         _row(table, "skipped files", skipped_line(data["skipped"]))
     for name, value in scalar_scores(result.scores).items():
         _row(table, name.replace("_", " "), f"{value:.4f}")
-    if result.per_1000_inputs:
-        n = result.per_1000_inputs.energy_j.n
+    per = result.per_1000_inputs
+    if per:
+        n = per.energy_j.n
         inf = result.phases["inference"]
         marks = f"  {' '.join(f.upper() for f in inf.flags)}" if inf.flags else ""
         _row(
             table,
             f"inference energy / 1,000 {unit}s",
-            f"{fmt_summary_j(result.per_1000_inputs.energy_j)}, median of {n}{marks}",
+            f"{fmt_summary_j(per.energy_j, per.energy_band_j)}, median of {n}{marks}",
         )
         if inf.machine_energy_j is not None and inf.n_inputs:
             scale = 1000 / inf.n_inputs
@@ -100,11 +112,17 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
                 table,
                 "speed index",
                 f"{result.speed_index['speed_index']:.2f} (reference kernel; energy at reference "
-                f"speed {fmt_j(result.per_1000_inputs.energy_j_at_reference_speed or 0)} / 1,000)",
+                f"speed {fmt_j(per.energy_j_at_reference_speed or 0)} / 1,000)",
             )
     if result.emissions:
         if result.emissions.per_1000_inputs_g is not None:
-            _row(table, f"emissions / 1,000 {unit}s", fmt_g(result.emissions.per_1000_inputs_g))
+            _row(
+                table,
+                f"emissions / 1,000 {unit}s",
+                fmt_band_g(
+                    result.emissions.per_1000_inputs_g, result.emissions.per_1000_inputs_band_g
+                ),
+            )
         _row(table, "emission factors", grid_line(result.emissions.factors))
     if result.failure:
         _row(table, "FAILED", f"in phase {result.failure.phase}: {result.failure.reason}")
@@ -134,7 +152,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             name,
             str(p.n_inputs or ""),
             f"{p.duration_s.median:.3f} s",
-            fmt_summary_j(p.energy_j),
+            fmt_summary_j(p.energy_j, p.energy_band_j),
             fmt_j(comps["cpu"].median) if "cpu" in comps else "",
             fmt_j(comps["dram"].median) if "dram" in comps else "",
             fmt_j(p.machine_energy_j.median) if p.machine_energy_j else "",
@@ -209,6 +227,15 @@ def print_bench(
             "; ".join(notes),
         )
     console.print(table)
+    band = next((r.result.per_1000_inputs for r in rows if r.result.per_1000_inputs), None)
+    if band is not None and band.energy_band_j is not None and band.energy_j.median > 0:
+        low = band.energy_band_j.low / band.energy_j.median
+        high = band.energy_band_j.high / band.energy_j.median
+        console.print(
+            f"every row's energy rests on one power model (band x{low:.2f} - x{high:.2f} of each "
+            "figure): it moves all rows together, so ratios between rows are as sharp as the "
+            "repeat intervals"
+        )
 
 
 def _fmt_bytes(n: int | None) -> str:
@@ -245,7 +272,10 @@ def print_measurement(
     for name, comp in m.components.items():
         machine = "" if comp.machine_energy_j is None else fmt_j(comp.machine_energy_j)
         _row(table, name, fmt_j(comp.energy_j), machine, comp.method.describe())
-    table.add_row("[bold]total (marginal)[/bold]", f"[bold]{fmt_j(m.total_j)}[/bold]", "", "")
+    total = fmt_j(m.total_j)
+    if m.band_j is not None:
+        total += f" (power model band {fmt_j(m.band_j[0])} - {fmt_j(m.band_j[1])})"
+    table.add_row("[bold]total (marginal)[/bold]", f"[bold]{escape(total)}[/bold]", "", "")
     if comparison is not None:
         for name, comp in comparison.components.items():
             _row(table, f"codecarbon {name}", fmt_j(comp.energy_j), "", comp.method.describe())

@@ -8,6 +8,7 @@ factors used (emissions are derived from energy and can be recomputed with other
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +21,37 @@ from frugalbench.measure.base import Measurement, Method
 from frugalbench.measure.carbon import EmissionFactors
 from frugalbench.stats import Summary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: power-model bands (energy_band_j, per_1000_inputs_band_g), power_profile
+
+BAND_MEANING = (
+    "power-model band: the energy again at the low and high power of the model behind an "
+    "estimate (p10-p90 of the CPU family's SPECpower servers, or a calibration's spread); "
+    "systematic, so it moves every model on one machine together and cancels in their ratios"
+)
+
+
+class Band(BaseModel):
+    """Low and high of a figure under the power model's spread, kept apart from the repeats'."""
+
+    model_config = ConfigDict(frozen=True)
+
+    low: float
+    high: float
+    meaning: str = BAND_MEANING
+
+    @classmethod
+    def of(cls, measurements: Sequence[Measurement]) -> Band | None:
+        """Median over repeats of each repeat's low and high; None when nothing is estimated."""
+        bands = [m.band_j for m in measurements]
+        if any(b is None for b in bands):
+            return None
+        return cls(
+            low=statistics.median(b[0] for b in bands if b),
+            high=statistics.median(b[1] for b in bands if b),
+        )
+
+    def scaled(self, factor: float) -> Band:
+        return self.model_copy(update={"low": self.low * factor, "high": self.high * factor})
 
 
 class Comparison(BaseModel):
@@ -59,6 +90,7 @@ class PhaseResult(BaseModel):
     n_inputs: int | None = None
     repeats: list[Measurement]
     energy_j: Summary
+    energy_band_j: Band | None = None
     machine_energy_j: Summary | None = None
     duration_s: Summary
     components_j: dict[str, Summary]
@@ -92,6 +124,7 @@ class PhaseResult(BaseModel):
             n_inputs=n_inputs,
             repeats=list(measurements),
             energy_j=energy,
+            energy_band_j=Band.of(measurements),
             machine_energy_j=Summary.of([sum(v) for v in machine]) if all(machine) else None,
             duration_s=Summary.of([m.duration_s for m in measurements]),
             components_j=_component_summaries(measurements),
@@ -106,6 +139,7 @@ class PerThousand(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     energy_j: Summary
+    energy_band_j: Band | None = None
     duration_s: Summary
     energy_j_at_reference_speed: float | None = Field(
         None, description="median energy x speed index: comparable across days and machines"
@@ -118,6 +152,7 @@ class Emissions(BaseModel):
     factors: EmissionFactors
     per_phase_g: dict[str, float]
     per_1000_inputs_g: float | None
+    per_1000_inputs_band_g: Band | None = None
     total_g: float
     formula: str = "energy_j / 3.6e6 kWh/J x PUE x grid intensity (g/kWh), median energy per phase"
 
@@ -188,12 +223,15 @@ class RunResult(BaseModel):
 
 def compute_emissions(result: RunResult, factors: EmissionFactors) -> Emissions:
     per_phase = {name: factors.co2e_g(p.energy_j.median) for name, p in result.phases.items()}
-    per_1000 = (
-        factors.co2e_g(result.per_1000_inputs.energy_j.median) if result.per_1000_inputs else None
-    )
+    per = result.per_1000_inputs
+    per_1000 = factors.co2e_g(per.energy_j.median) if per else None
+    band = per.energy_band_j if per else None
     return Emissions(
         factors=factors,
         per_phase_g=per_phase,
         per_1000_inputs_g=per_1000,
+        per_1000_inputs_band_g=None
+        if band is None
+        else Band(low=factors.co2e_g(band.low), high=factors.co2e_g(band.high)),
         total_g=sum(per_phase.values()),
     )

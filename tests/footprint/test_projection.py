@@ -53,3 +53,13 @@ def test_bad_projection_parameters(per: PerRequest) -> None:
                    {"requests_per_day": 10, "growth": -1.0}):  # fmt: skip
         with pytest.raises(UserError):
             project(per, [scenario("FR")], **kwargs)
+
+
+def test_the_power_model_band_is_carried_to_scale(per: PerRequest) -> None:
+    assert per.band_low_j is not None and per.band_high_j is not None
+    assert per.band_low_j < per.energy_j < per.band_high_j
+    year = project(per, [scenario("FR")], requests_per_day=1e6).scenarios[0].years[0]
+    ratio = (per.band_low_j / per.energy_j, per.band_high_j / per.energy_j)
+    for value in (year.facility_mwh, year.operational_t, year.water_m3):
+        band = year.band(value)
+        assert band == pytest.approx((value * ratio[0], value * ratio[1]))

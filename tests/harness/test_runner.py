@@ -105,7 +105,7 @@ def test_result_carries_intervals_provenance_and_speed_index(small_csv: Path) ->
     assert inference.energy_j.ci95_low is not None and inference.energy_j.cv is not None
     assert inference.energy_j.interval_method == "95% Student t interval of the mean"
     cpu = inference.methods["cpu"]
-    assert cpu.backend == "process" and cpu.source and "power_per_core_w" in cpu.parameters
+    assert cpu.backend == "process" and cpu.source and "w_per_thread" in cpu.parameters
     assert "idle" in cpu.parameters  # what the model does with idle power is stated
     assert result.meter["per_component"]["cpu"].startswith("process")
     assert "rapl" in result.meter["unavailable"] or result.meter["backends"] != "process"

@@ -14,7 +14,7 @@ from frugalbench.measure.meter import time_weighted_mean as _time_weighted_mean
 from frugalbench.measure.process import ProcessMeter
 from frugalbench.testing import check_meter
 
-POWER = CpuPower(power_per_core_w=10.0, cpu_model="test", source="test")
+POWER = CpuPower(w_per_thread=10.0, cpu_model="test", source="test")
 # spins on its own CPU time, not the clock: on a loaded machine the work stays the same
 BUSY = "import time\nt=time.process_time()\nwhile time.process_time()-t<{s}: pass"
 
@@ -56,7 +56,7 @@ def test_cpu_energy_is_cpu_time_times_power_per_core() -> None:
     m = meter.end_window("w")
     assert m.components["cpu"].energy_j == pytest.approx(m.observations["cpu_time_s"] * 10.0)
     assert m.components["cpu"].method.kind == "estimated"
-    assert m.components["cpu"].method.parameters["power_per_core_w"] == 10.0
+    assert m.components["cpu"].method.parameters["w_per_thread"] == 10.0
     assert m.components["dram"].energy_j > 0
     assert m.total_j == pytest.approx(sum(c.energy_j for c in m.components.values()))
 
@@ -94,3 +94,24 @@ def test_measurement_json_round_trip() -> None:
 def test_time_weighted_mean() -> None:
     assert _time_weighted_mean([(0.0, 10)]) == 10.0
     assert _time_weighted_mean([(0.0, 0), (1.0, 10), (2.0, 10)]) == pytest.approx(7.5)
+
+
+def test_the_power_model_band_rides_with_the_estimate_and_memory_is_not_counted_twice() -> None:
+    family = CpuPower(
+        w_per_thread=1.5,
+        cpu_model="test",
+        source="test",
+        basis="whole server at the wall",
+        low_w=1.2,
+        high_w=2.1,
+        includes_dram=True,
+    )
+    meter = ProcessMeter(include_root=False, cpu_power=family)
+    meter.begin_window("w")
+    subprocess.run([sys.executable, "-c", BUSY.format(s=0.3)], check=True)
+    m = meter.end_window("w")
+    cpu = m.components["cpu"]
+    assert cpu.band_j == pytest.approx((cpu.energy_j * 0.8, cpu.energy_j * 1.4))
+    assert m.components["dram"].energy_j == 0.0
+    assert "included in the cpu figure" in m.components["dram"].method.model
+    assert m.band_j == pytest.approx(cpu.band_j)

@@ -134,3 +134,42 @@ def test_energy_intervals_never_go_below_zero(text_result_file: Path) -> None:
     card = build_card("n.json", result, scenario())
     assert card["per_1000"]["energy_j"]["low"] == 0.0
     assert card["impacts"]["co2e_g"]["low"] == 0.0
+
+
+def test_the_power_model_band_reaches_energy_carbon_and_water(text_result_file: Path) -> None:
+    raw = json.loads(text_result_file.read_text())
+    band = raw["per_1000_inputs"]["energy_band_j"]
+    (where, result), = load_results([text_result_file])  # fmt: skip
+    card = build_card(where, result, scenario("FR", "hyperscale"))
+    energy = card["per_1000"]["energy_j"]
+    assert (energy["band_low"], energy["band_high"]) == (band["low"], band["high"])
+    assert energy["band_low"] < energy["value"] < energy["band_high"]
+    for key in ("facility_energy_j", "co2e_g", "water_l", "water_onsite_l", "water_offsite_l"):
+        fig = card["impacts"][key]
+        # linear in energy: the same ratios as the energy's band
+        assert fig["band_low"] / fig["value"] == pytest.approx(band["low"] / energy["value"])
+        assert fig["band_high"] / fig["value"] == pytest.approx(band["high"] / energy["value"])
+    from frugalbench.report.render import render_markdown
+
+    text = render_markdown([card], [{}])
+    assert "power model band" in text and "repeats 95% CI" in text
+
+
+def test_the_shipped_ladder_is_put_on_the_results_power_figure(text_result_file: Path) -> None:
+    """The ladder was measured at the old flat 10 W; a result at 1.5 W compares on CPU time."""
+    result = RunResult.load(text_result_file)
+    shipped = reference_baseline("climate-disinfo")
+    at_same = reference_baseline("climate-disinfo", 10.0)
+    at_family = reference_baseline("climate-disinfo", 1.5)
+    assert shipped and at_same and at_family
+    assert at_same["energy_j_per_1000_at_reference_speed"] == pytest.approx(
+        shipped["energy_j_per_1000_at_reference_speed"]
+    )
+    assert at_family["energy_j_per_1000_at_reference_speed"] == pytest.approx(
+        shipped["energy_j_per_1000_at_reference_speed"] * 0.15
+    )
+    assert "rescaled from 10 to this result's 1.5 W per busy thread" in at_family["measured"]
+    card = build_card("r.json", result, scenario())
+    w = result.phases["inference"].methods["cpu"].parameters["w_per_thread"]
+    assert card["reference_scale"] == pytest.approx(w / 10.0)
+    assert "rescaled" in card["comparison"]["baseline_energy_j_per_1000"]["source"]

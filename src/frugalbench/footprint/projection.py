@@ -8,7 +8,9 @@ Per scenario and year ``y`` (1-based), with ``e`` the measured IT energy per req
 - embodied CO2e: device embodied x (device-seconds the requests hold / lifetime) x share;
 - water: IT energy x WUE (on site) + IT energy x PUE x grid water per kWh (off site).
 
-Energy carries the measured 95% interval through, scaled; everything else is linear in it.
+Energy carries the measured 95% interval through, scaled, and beside it the power model's band
+(p10-p90 of the CPU family's servers when the energy is an estimate): energy, operational CO2e
+and water are linear in the energy per request, so each carries the band as the same ratio.
 """
 
 from __future__ import annotations
@@ -34,10 +36,18 @@ class PerRequest(BaseModel):
     energy_j: float
     energy_low_j: float | None
     energy_high_j: float | None
+    band_low_j: float | None = None
+    band_high_j: float | None = None
     duration_s: float
     training_energy_j: float | None
     training_duration_s: float | None
     source: str
+
+    @property
+    def band_ratio(self) -> tuple[float, float] | None:
+        if self.band_low_j is None or self.band_high_j is None or not self.energy_j:
+            return None
+        return self.band_low_j / self.energy_j, self.band_high_j / self.energy_j
 
     @classmethod
     def of(cls, result: RunResult, where: str) -> PerRequest:
@@ -48,7 +58,10 @@ class PerRequest(BaseModel):
         n = inference.n_inputs or result.task["data"]["n_inputs"]
         training = result.model.get("training") or {}
         low, high = per.energy_j.ci95_low, per.energy_j.ci95_high
+        band = per.energy_band_j
         return cls(
+            band_low_j=band.low / 1000 if band else None,
+            band_high_j=band.high / 1000 if band else None,
             energy_j=per.energy_j.median / 1000,
             energy_low_j=max(low, 0.0) / 1000 if low is not None else None,
             energy_high_j=high / 1000 if high is not None else None,
@@ -68,6 +81,7 @@ class YearRow(BaseModel):
     facility_mwh: float
     facility_mwh_low: float | None
     facility_mwh_high: float | None
+    band_ratio: tuple[float, float] | None = None
     operational_t: float
     embodied_t: float
     water_onsite_m3: float
@@ -80,6 +94,14 @@ class YearRow(BaseModel):
     @property
     def water_m3(self) -> float:
         return self.water_onsite_m3 + self.water_offsite_m3
+
+    def band(self, value: float) -> tuple[float, float] | None:
+        """A figure linear in the energy (facility MWh, operational t, water) under the band."""
+        return (
+            None
+            if self.band_ratio is None
+            else (value * self.band_ratio[0], value * self.band_ratio[1])
+        )
 
 
 class ScenarioProjection(BaseModel):
@@ -105,6 +127,7 @@ class Projection(BaseModel):
     formulas: list[str] = [
         "requests = N x 365 x (1 + G)^(year - 1)",
         "facility energy = requests x measured IT energy per request x PUE",
+        "power model band: the same, at the low and high energy per request of the power model",
         "operational CO2e = facility energy x grid intensity (location-based)",
         "embodied CO2e = device embodied x requests x time per request / device lifetime x share",
         "water = IT energy x WUE (on site) + IT energy x PUE x grid water per kWh (off site)",
@@ -141,6 +164,7 @@ def project(
                     facility_mwh=_facility_mwh(requests, per.energy_j, pue),
                     facility_mwh_low=None if low is None else _facility_mwh(requests, low, pue),
                     facility_mwh_high=None if high is None else _facility_mwh(requests, high, pue),
+                    band_ratio=per.band_ratio,
                     operational_t=it_kwh * pue * intensity / 1e6,
                     embodied_t=embodied_share_g(
                         scn.hardware.embodied_g, requests * per.duration_s, scn.hardware

@@ -65,6 +65,7 @@ def make_meter(config: RunConfig, pid: int, tree: GroupTree | None = None) -> Me
         idle_max_age_s=config.idle_max_age_s,
         contention=ContentionPolicy(max_outside_load_cores=config.max_outside_load_cores),
         tree=tree,
+        power_profile=config.power_profile,
     )
 
 
@@ -131,6 +132,7 @@ def train_in_worker(
     training = {
         "data": data.describe(),
         "energy_j": measurement.total_j,
+        "energy_band_j": list(measurement.band_j) if measurement.band_j else None,
         "duration_s": measurement.duration_s,
         "measurement": measurement.model_dump(mode="json"),
     }
@@ -266,6 +268,7 @@ def run(
         scale = 1000 / len(eval_set)
         per_1000 = PerThousand(
             energy_j=inf.energy_j.scaled(scale),
+            energy_band_j=inf.energy_band_j.scaled(scale) if inf.energy_band_j else None,
             duration_s=inf.duration_s.scaled(scale),
             energy_j_at_reference_speed=(
                 inf.energy_j.median * scale * speed.speed_index if speed else None

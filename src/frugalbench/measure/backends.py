@@ -15,6 +15,7 @@ from typing import Any
 from frugalbench.errors import MeterUnavailable, UnknownNameError, UserError
 from frugalbench.measure.base import Availability
 from frugalbench.measure.contention import ContentionPolicy
+from frugalbench.measure.cpu_power import CpuPower
 from frugalbench.measure.idle import IdleBaseline, idle_baseline
 from frugalbench.measure.meter import EnergyMeter
 from frugalbench.measure.proctree import GroupTree, ProcessTree
@@ -90,10 +91,12 @@ class MeterPlan:
     choices: dict[str, str] = field(default_factory=dict)
     idle: IdleBaseline | None = None
     gpus: list[dict[str, str]] = field(default_factory=list)
+    cpu_power: CpuPower | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
             "backends": self.meter.backends,
+            "cpu_power": None if self.cpu_power is None else self.cpu_power.parameters(),
             "per_component": self.choices,
             "comparison": getattr(self.comparison, "name", None),
             "idle_baseline": None
@@ -119,10 +122,11 @@ def build_meter(
     sample_interval_s: float = 0.1,
     with_idle: bool = True,
     tree: ProcessTree | GroupTree | None = None,
+    power_profile: str | None = None,
 ) -> MeterPlan:
     """Sources per component for ``choice``; ``UserError`` when a forced backend cannot run."""
     from frugalbench.measure.cpu_power import resolve_cpu_power
-    from frugalbench.measure.process import ProcessCpuSource, ProcessDramSource
+    from frugalbench.measure.process import ProcessCpuSource, ProcessDramSource, dram_included
 
     if choice not in CHOICES:
         raise UnknownNameError("meter", choice, CHOICES)
@@ -136,11 +140,13 @@ def build_meter(
             sources.append(rapl_sources[component])
             choices[component] = "rapl (measured)"
             continue
-        cpu_power = cpu_power or resolve_cpu_power()
+        cpu_power = cpu_power or resolve_cpu_power(profile=power_profile)
+        # memory is in the estimate's basis only when the cpu figure is that estimate
+        included = dram_included(cpu_power) if "cpu" not in rapl_sources else None
         sources.append(
             ProcessCpuSource(cpu_power)
             if component == "cpu"
-            else ProcessDramSource(sample_interval_s=sample_interval_s)
+            else ProcessDramSource(sample_interval_s=sample_interval_s, included_in_cpu=included)
         )
         choices[component] = "process (estimated)" + (
             "" if choice == "process" else "; no readable RAPL counter"
@@ -166,7 +172,7 @@ def build_meter(
         if not available:
             raise UserError(f"meter 'codecarbon' cannot run: {available.reason}")
         comparison = CodeCarbonMeter()
-    return MeterPlan(meter, comparison, choices, idle, gpus)
+    return MeterPlan(meter, comparison, choices, idle, gpus, cpu_power)
 
 
 def _rapl_sources(required: bool) -> dict[str, Source]:

@@ -50,6 +50,15 @@ class ComponentEnergy(BaseModel):
     )
     idle_energy_j: float | None = Field(None, description="idle baseline subtracted")
     share: float | None = Field(None, description="share of the active energy attributed")
+    band_j: tuple[float, float] | None = Field(
+        None,
+        description="power-model band of an estimate (e.g. p10-p90 of the CPU family's servers); "
+        "None for a counter reading",
+    )
+
+    @property
+    def band_or_value_j(self) -> tuple[float, float]:
+        return self.band_j if self.band_j is not None else (self.energy_j, self.energy_j)
 
 
 class Measurement(BaseModel):
@@ -76,6 +85,14 @@ class Measurement(BaseModel):
     @property
     def total_j(self) -> float:
         return sum(c.energy_j for c in self.components.values())
+
+    @property
+    def band_j(self) -> tuple[float, float] | None:
+        """The power-model band of the total; None when every component is a counter reading."""
+        if all(c.band_j is None for c in self.components.values()):
+            return None
+        bands = [c.band_or_value_j for c in self.components.values()]
+        return sum(b[0] for b in bands), sum(b[1] for b in bands)
 
 
 @dataclass(frozen=True)

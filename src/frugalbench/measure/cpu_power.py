@@ -1,126 +1,113 @@
-"""Active power per CPU core, from the shipped TDP table, the user's figures, or a stated default.
+"""Power per busy CPU thread: from the user, a calibrated profile, or this CPU family's servers.
 
 On a machine without energy counters the process meter charges each CPU-second of the measured
-tree at ``power_per_core_w``. The figure comes, in order of preference, from: the user
-(``FRUGALBENCH_CPU_POWER_PER_CORE_W``, or ``FRUGALBENCH_CPU_TDP_W`` with
-``FRUGALBENCH_CPU_CORES``); this CPU's TDP in the shipped table over its physical cores per socket
-(bare metal only: a VM shows its own vCPU topology, not the package's); else a default of
-10 W per core, flagged in every result.
+tree (one busy hardware thread for one second; a cloud vCPU is one thread) at ``w_per_thread``.
+The figure comes, in order of preference, from:
+
+1. the user: ``FRUGALBENCH_CPU_POWER_PER_CORE_W`` (W per CPU-second), or ``FRUGALBENCH_CPU_TDP_W``
+   with ``FRUGALBENCH_CPU_CORES``; flagged ``user``, no band;
+2. a power profile written by ``frugalbench calibrate`` on a machine with RAPL counters
+   (``--power-profile FILE`` or ``FRUGALBENCH_POWER_PROFILE``), for the same CPU model;
+3. the power model (:mod:`frugalbench.measure.power_model`): the median of the detected CPU
+   family's SPECpower servers, with their p10-p90 as the band; an unknown family gets the pool of
+   its vendor's servers, flagged ``cpu_family_unknown``.
+
+The family model wins over the TDP table that earlier versions used on bare metal: TDP is a
+thermal limit with no spread, read per physical core (so twice the per-thread figure on SMT
+machines), while SPECpower is what servers drew; ``scripts/build_power_model.py`` prints how the
+two compare on the servers both cover.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import platform
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from frugalbench.errors import UserError
 
-DEFAULT_POWER_PER_CORE_W = 10.0
-DEFAULT_SOURCE = (
-    "frugalbench default for an unknown CPU: 10 W per core, a round figure in the range of TDP per "
-    "core of current server CPUs (about 4-12 W; e.g. 195 W / 20 cores = 9.75 W); set "
-    "FRUGALBENCH_CPU_POWER_PER_CORE_W, or FRUGALBENCH_CPU_TDP_W and FRUGALBENCH_CPU_CORES, "
-    "to replace it"
-)
-TABLE_SOURCE = (
-    "cpu_power.csv v2024.1 (CodeCarbon 3.3.2 package data, MIT; vendor TDP specifications)"
-)
+CPUINFO = Path("/proc/cpuinfo")
+DMI = Path("/sys/class/dmi/id")
 
 
 @dataclass(frozen=True)
 class CpuPower:
-    """The per-core power figure and everything needed to say where it came from."""
+    """The power per busy thread, its band, and everything needed to say where they came from."""
 
-    power_per_core_w: float
+    w_per_thread: float
     cpu_model: str
     source: str
-    tdp_w: float | None = None
-    cores: int | None = None
-    matched_name: str | None = None
+    basis: str = "user-supplied"
+    low_w: float | None = None
+    high_w: float | None = None
+    band: str = ""
+    family: str | None = None
+    detected_by: str | None = None
+    evidence: str | None = None
+    includes_dram: bool = False
     flags: tuple[str, ...] = field(default=())
 
-    def parameters(self) -> dict[str, float | int | str]:
-        out: dict[str, float | int | str] = {
-            "power_per_core_w": round(self.power_per_core_w, 4),
+    @property
+    def band_ratio(self) -> tuple[float, float] | None:
+        """(low, high) over the central figure: what the band multiplies an energy by."""
+        if self.low_w is None or self.high_w is None:
+            return None
+        return self.low_w / self.w_per_thread, self.high_w / self.w_per_thread
+
+    def parameters(self) -> dict[str, Any]:
+        """The figures at the top (the table prints them); provenance in words nested below."""
+        out: dict[str, Any] = {"w_per_thread": round(self.w_per_thread, 4)}
+        if self.low_w is not None and self.high_w is not None:
+            out |= {
+                "w_per_thread_low": round(self.low_w, 4),
+                "w_per_thread_high": round(self.high_w, 4),
+            }
+        if self.family:
+            out["family"] = self.family
+        if self.detected_by:
+            out["detected_by"] = self.detected_by
+        out["power_model"] = {
             "cpu_model": self.cpu_model,
+            "band": self.band,
+            "evidence": self.evidence,
+            "basis": self.basis,
+            "includes_dram": self.includes_dram,
         }
-        if self.tdp_w is not None:
-            out["tdp_w"] = self.tdp_w
-        if self.cores is not None:
-            out["cores"] = self.cores
-        if self.matched_name:
-            out["table_entry"] = self.matched_name
         return out
 
+    def describe(self) -> str:
+        band = (
+            f" (band {self.low_w:.2f}-{self.high_w:.2f} W, {self.band})"
+            if self.low_w is not None and self.high_w is not None
+            else ""
+        )
+        family = f"{self.family}, found by {self.detected_by}: " if self.family else ""
+        return f"{family}{self.w_per_thread:.2f} W per busy thread{band}; {self.source}"
 
-def _cpuinfo() -> str:
+
+def cpuinfo_text() -> str:
     try:
-        return Path("/proc/cpuinfo").read_text()
+        return CPUINFO.read_text()
     except OSError:
         return ""
 
 
 def detect_cpu_model() -> str:
-    match = re.search(r"^model name\s*:\s*(.+)$", _cpuinfo(), re.MULTILINE)
+    match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo_text(), re.MULTILINE)
     return match.group(1).strip() if match else (platform.processor() or "unknown")
 
 
 def is_virtual_machine() -> bool:
-    match = re.search(r"^flags\s*:\s*(.+)$", _cpuinfo(), re.MULTILINE)
+    match = re.search(r"^flags\s*:\s*(.+)$", cpuinfo_text(), re.MULTILINE)
     return bool(match and "hypervisor" in match.group(1).split())
 
 
 def cores_per_socket() -> int | None:
-    match = re.search(r"^cpu cores\s*:\s*(\d+)$", _cpuinfo(), re.MULTILINE)
+    match = re.search(r"^cpu cores\s*:\s*(\d+)$", cpuinfo_text(), re.MULTILINE)
     return int(match.group(1)) if match else None
-
-
-def normalise_cpu_name(name: str) -> str:
-    """Reduce a marketing name to the words that identify the part: ``Intel(R) Xeon(R) Gold 6248
-    CPU @ 2.50GHz`` and ``Intel Xeon Gold 6248`` become the same key."""
-    text = name.lower()
-    text = re.sub(r"\((r|tm|c)\)", " ", text)
-    text = re.sub(r"@.*$", " ", text)
-    text = re.sub(r"\b\d+-core\b", " ", text)
-    text = re.sub(r"\b(cpu|processor|with radeon.*graphics)\b", " ", text)
-    return " ".join(text.split())
-
-
-@lru_cache(maxsize=1)
-def load_tdp_table() -> dict[str, tuple[str, float]]:
-    path = resources.files("frugalbench.measure").joinpath("data/cpu_power.csv")
-    table: dict[str, tuple[str, float]] = {}
-    with path.open() as fh:
-        for row in csv.DictReader(fh):
-            try:
-                table.setdefault(
-                    normalise_cpu_name(row["name"]), (row["name"], float(row["tdp_w"]))
-                )
-            except ValueError:
-                continue
-    return table
-
-
-def lookup_tdp(cpu_model: str) -> tuple[str, float] | None:
-    """The table entry for this CPU, matched on the normalised name; None when the part is unknown.
-
-    An exact key wins; else the longest table key that the name starts with, so that ``AMD EPYC
-    7763`` does not match ``AMD EPYC 7`` entries by accident (a key must end on a word boundary).
-    """
-    key = normalise_cpu_name(cpu_model)
-    table = load_tdp_table()
-    if key in table:
-        return table[key]
-    candidates = [k for k in table if key.startswith(k + " ") and len(k.split()) >= 3]
-    if not candidates:
-        return None
-    return table[max(candidates, key=len)]
 
 
 def _env_float(name: str) -> float | None:
@@ -136,50 +123,55 @@ def _env_float(name: str) -> float | None:
     return value
 
 
-def resolve_cpu_power(
-    power_per_core_w: float | None = None,
-    tdp_w: float | None = None,
-    cores: int | None = None,
-    cpu_model: str | None = None,
-    virtual_machine: bool | None = None,
-) -> CpuPower:
-    model = cpu_model or detect_cpu_model()
-    power_per_core_w = power_per_core_w or _env_float("FRUGALBENCH_CPU_POWER_PER_CORE_W")
-    if power_per_core_w:
-        return CpuPower(power_per_core_w, model, "user-supplied power per core", flags=("user",))
-    tdp_w = tdp_w or _env_float("FRUGALBENCH_CPU_TDP_W")
-    env_cores = _env_float("FRUGALBENCH_CPU_CORES")
-    cores = cores or (int(env_cores) if env_cores else None)
+def _user_power(model: str, w_per_thread: float | None) -> CpuPower | None:
+    w_per_thread = w_per_thread or _env_float("FRUGALBENCH_CPU_POWER_PER_CORE_W")
+    if w_per_thread:
+        return CpuPower(w_per_thread, model, "user-supplied power per CPU-second", flags=("user",))
+    tdp_w = _env_float("FRUGALBENCH_CPU_TDP_W")
+    cores = _env_float("FRUGALBENCH_CPU_CORES")
     if tdp_w and cores:
         return CpuPower(
-            tdp_w / cores, model, "user-supplied TDP over cores", tdp_w, cores, flags=("user",)
-        )
-    entry = lookup_tdp(model)
-    vm = is_virtual_machine() if virtual_machine is None else virtual_machine
-    if entry is not None:
-        name, table_tdp = entry
-        package_cores = cores or (None if vm else cores_per_socket())
-        if package_cores:
-            return CpuPower(
-                table_tdp / package_cores,
-                model,
-                f"TDP over physical cores; {TABLE_SOURCE}",
-                table_tdp,
-                package_cores,
-                name,
-            )
-        return CpuPower(
-            DEFAULT_POWER_PER_CORE_W,
+            tdp_w / cores,
             model,
-            DEFAULT_SOURCE,
-            table_tdp,
-            None,
-            name,
-            flags=("default_cpu_power", "package_cores_unknown_on_vm"),
+            f"user-supplied TDP over cores ({tdp_w:g} W / {cores:g})",
+            basis="CPU package TDP (a thermal limit), memory not included",
+            flags=("user",),
         )
+    return None
+
+
+def resolve_cpu_power(
+    w_per_thread: float | None = None,
+    cpuinfo: str | None = None,
+    profile: str | Path | None = None,
+    dmi_dir: Path = DMI,
+) -> CpuPower:
+    """The figure this machine's CPU-seconds are charged at; see the module docstring."""
+    from frugalbench.measure.power_model import BASIS, TABLE, CpuInfo, detect_family
+
+    text = cpuinfo_text() if cpuinfo is None else cpuinfo
+    model = CpuInfo.parse(text).model_name or platform.processor() or "unknown"
+    user = _user_power(model, w_per_thread)
+    if user is not None:
+        return user
+    detection = detect_family(text, dmi_dir)
+    profile = profile or os.environ.get("FRUGALBENCH_POWER_PROFILE") or None
+    if profile:
+        from frugalbench.measure.calibrate import PowerProfile
+
+        return PowerProfile.load(Path(profile)).cpu_power(model, detection.power.family)
+    fam = detection.power
     return CpuPower(
-        DEFAULT_POWER_PER_CORE_W,
+        fam.w_per_thread,
         model,
-        DEFAULT_SOURCE,
-        flags=("default_cpu_power", "cpu_not_in_table"),
+        f"{TABLE} row {fam.family} ({fam.label}, {fam.servers} servers)",
+        basis=BASIS,
+        low_w=fam.w_per_thread_p10,
+        high_w=fam.w_per_thread_p90,
+        band=fam.band,
+        family=fam.family,
+        detected_by=detection.how,
+        evidence=detection.evidence,
+        includes_dram=True,
+        flags=detection.flags,
     )

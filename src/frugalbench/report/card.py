@@ -19,7 +19,7 @@ from frugalbench.errors import UserError
 from frugalbench.footprint.projection import PerRequest
 from frugalbench.footprint.scenario import Scenario
 from frugalbench.footprint.sci import J_PER_KWH, SciInputs, functional_unit, sci
-from frugalbench.results import RunResult
+from frugalbench.results import Band, RunResult
 
 CONSTANT_BASELINES = ("majority", "random")
 Figure = dict[str, Any]
@@ -85,6 +85,13 @@ def _summary_fig(summary: Any, unit: str, source: str, scale: float = 1.0) -> Fi
     return fig(summary.median * scale, unit, source, low, high)
 
 
+def _banded(figure: Figure, band: Band | None, scale: float = 1.0) -> Figure:
+    """The figure with the power model's band beside its repeat interval (kept apart)."""
+    if band is None:
+        return figure
+    return figure | {"band_low": band.low * scale, "band_high": band.high * scale}
+
+
 def _method_text(result: RunResult, phase: str) -> str:
     p = result.phases.get(phase)
     if not p:
@@ -136,7 +143,9 @@ def build_card(
         {
             "name": name,
             "n_inputs": p.n_inputs,
-            "energy_j": _summary_fig(p.energy_j, "J", f"{src}: phases.{name}.energy_j"),
+            "energy_j": _banded(
+                _summary_fig(p.energy_j, "J", f"{src}: phases.{name}.energy_j"), p.energy_band_j
+            ),
             "duration_s": fig(p.duration_s.median, "s", f"{src}: phases.{name}.duration_s.median"),
             "flags": list(p.flags),
             "method": _method_text(result, name),
@@ -144,6 +153,9 @@ def build_card(
         for name, p in result.phases.items()
     ]
     card["scenario"] = scenario_card(scn)
+    card["reference_scale"] = reference_scale(result.task["name"], estimated_w_per_thread(result))[
+        0
+    ]
     per = result.per_1000_inputs
     if result.status != "ok" or per is None:
         card["impacts"] = card["sci"] = card["training"] = card["comparison"] = None
@@ -151,7 +163,9 @@ def build_card(
 
     e_it_j = per.energy_j.median
     card["per_1000"] = {
-        "energy_j": _summary_fig(per.energy_j, "J", f"{src}: per_1000_inputs.energy_j"),
+        "energy_j": _banded(
+            _summary_fig(per.energy_j, "J", f"{src}: per_1000_inputs.energy_j"), per.energy_band_j
+        ),
         "duration_s": fig(per.duration_s.median, "s", f"{src}: per_1000_inputs.duration_s.median"),
         "energy_j_at_reference_speed": fig(
             per.energy_j_at_reference_speed,
@@ -164,14 +178,28 @@ def build_card(
     g_per_j = pue * intensity / J_PER_KWH
     onsite_l, offsite_l = scn.water_l(e_it_j / J_PER_KWH)
     how = "per_1000_inputs.energy_j x"
+    band = per.energy_band_j
+    per_j = 1 / e_it_j if e_it_j else 0.0  # water is linear in energy: scale the band by it
     card["impacts"] = {
-        "facility_energy_j": fig(e_it_j * pue, "J", f"{src}: {how} PUE"),
-        "co2e_g": _summary_fig(
-            per.energy_j, "g", f"{src}: {how} PUE x grid intensity / 3.6e6", scale=g_per_j
+        "facility_energy_j": _banded(fig(e_it_j * pue, "J", f"{src}: {how} PUE"), band, pue),
+        "co2e_g": _banded(
+            _summary_fig(
+                per.energy_j, "g", f"{src}: {how} PUE x grid intensity / 3.6e6", scale=g_per_j
+            ),
+            band,
+            g_per_j,
         ),
-        "water_l": fig(onsite_l + offsite_l, "L", f"{src}: {how} (WUE + PUE x grid water) / 3.6e6"),
-        "water_onsite_l": fig(onsite_l, "L", f"{src}: {how} WUE / 3.6e6"),
-        "water_offsite_l": fig(offsite_l, "L", f"{src}: {how} PUE x grid water / 3.6e6"),
+        "water_l": _banded(
+            fig(onsite_l + offsite_l, "L", f"{src}: {how} (WUE + PUE x grid water) / 3.6e6"),
+            band,
+            (onsite_l + offsite_l) * per_j,
+        ),
+        "water_onsite_l": _banded(
+            fig(onsite_l, "L", f"{src}: {how} WUE / 3.6e6"), band, onsite_l * per_j
+        ),
+        "water_offsite_l": _banded(
+            fig(offsite_l, "L", f"{src}: {how} PUE x grid water / 3.6e6"), band, offsite_l * per_j
+        ),
     }
     per_input = PerRequest.of(result, where)
     train_j, train_s = per_input.training_energy_j, per_input.training_duration_s
@@ -266,7 +294,33 @@ def scenario_card(scn: Scenario) -> dict[str, Any]:
 # -- does the AI earn its cost? ---------------------------------------------------------------
 
 
-def reference_baseline(task: str) -> dict[str, Any] | None:
+def estimated_w_per_thread(result: RunResult) -> float | None:
+    """The W per busy thread of the result's CPU estimate; None when counters measured it."""
+    inference = result.phases.get("inference")
+    cpu = inference.methods.get("cpu") if inference else None
+    if cpu is None or cpu.kind != "estimated":
+        return None
+    value = cpu.parameters.get("w_per_thread", cpu.parameters.get("power_per_core_w"))
+    return float(value) if value is not None else None
+
+
+def reference_scale(task: str, w_per_thread: float | None) -> tuple[float, str]:
+    """The factor that puts the shipped ladder on the compared result's power figure.
+
+    Both are CPU-time estimates, so a ladder measured at another W per thread (the old flat 10 W)
+    compares with a result only once both are charged the same power: their ratio is then a
+    CPU-time ratio, as on one machine. Counters on either side: no rescaling, and it says so.
+    """
+    ladder = reference_ladders()["tasks"].get(task) or {}
+    ladder_w = ladder.get("w_per_thread")
+    if not ladder_w or not w_per_thread:
+        return 1.0, "as shipped"
+    return w_per_thread / ladder_w, (
+        f"rescaled from {ladder_w:g} to this result's {w_per_thread:.3g} W per busy thread"
+    )
+
+
+def reference_baseline(task: str, w_per_thread: float | None = None) -> dict[str, Any] | None:
     """The task's cheapest reference model that is not a constant predictor (shipped figures)."""
     ladder = reference_ladders()["tasks"].get(task)
     if not ladder:
@@ -274,10 +328,13 @@ def reference_baseline(task: str) -> dict[str, Any] | None:
     rows = [r for r in ladder["rows"] if r["model"] not in CONSTANT_BASELINES]
     if not rows:
         return None
+    scale, how = reference_scale(task, w_per_thread)
     cheapest = min(rows, key=lambda r: r["energy_j_per_1000_at_reference_speed"])
     constant = [r for r in ladder["rows"] if r["model"] in CONSTANT_BASELINES]
     out: dict[str, Any] = cheapest | {
-        "measured": ladder["measured"],
+        "energy_j_per_1000_at_reference_speed": cheapest["energy_j_per_1000_at_reference_speed"]
+        * scale,
+        "measured": f"{ladder['measured']}; energy {how}",
         "table": f"reference_ladders.json v{reference_ladders()['version']}",
         "no_skill_accuracy": constant[0]["accuracy"] if constant else None,
     }
@@ -307,7 +364,7 @@ def compare(
         b_source = f"result {b_where}"
         b_name, no_skill = b.model.get("reference"), None
     else:
-        ref = reference_baseline(result.task["name"])
+        ref = reference_baseline(result.task["name"], estimated_w_per_thread(result))
         if ref is None or per.energy_j_at_reference_speed is None:
             return None
         b_acc, b_energy = ref["accuracy"], ref["energy_j_per_1000_at_reference_speed"]

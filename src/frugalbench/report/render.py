@@ -63,11 +63,21 @@ class Tracer:
     def __call__(self, figure: Figure | None) -> str:
         if not figure or figure.get("value") is None:
             return "n/a"
-        text = format_value(figure["value"], figure["unit"])
+        unit = figure["unit"]
+        text = format_value(figure["value"], unit)
+        parts = []
+        if "band_low" in figure:
+            low, high = (
+                format_value(figure["band_low"], unit),
+                format_value(figure["band_high"], unit),
+            )
+            parts.append(f"power model band {low} - {high}")
         if "low" in figure:
-            low = format_value(figure["low"], figure["unit"])
-            high = format_value(figure["high"], figure["unit"])
-            text += f" ({figure.get('interval', '95% CI')} {low} - {high})"
+            low, high = format_value(figure["low"], unit), format_value(figure["high"], unit)
+            interval = figure.get("interval", "95% CI")
+            parts.append(f"{'repeats ' if parts else ''}{interval} {low} - {high}")
+        if parts:
+            text += f" ({'; '.join(parts)})"
         if figure["source"] in self.sources:
             n = self.sources.index(figure["source"]) + 1
         else:
@@ -85,11 +95,13 @@ def task_points(cards: Sequence[dict[str, Any]], task: str) -> list[Point]:
     """The task's reference ladder and the reported models, all at reference speed."""
     raw: list[tuple[str, float, float, float | None, float | None]] = []
     ladder = reference_ladders()["tasks"].get(task)
+    # the ladder on the reported results' power figure (see card.reference_scale)
+    scale = next((c.get("reference_scale", 1.0) for c in cards if c["task"]["name"] == task), 1.0)
     for row in ladder["rows"] if ladder else []:
         raw.append(
             (
                 f"ref: {row['model']}",
-                row["energy_j_per_1000_at_reference_speed"],
+                row["energy_j_per_1000_at_reference_speed"] * scale,
                 row["accuracy"],
                 None,
                 None,
