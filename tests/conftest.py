@@ -306,3 +306,36 @@ def audio_result_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("results") / "audio.json"
     run(get_task("chainsaw"), "logmel-linear", RunConfig(repeats=3, idle_s=0.2)).save(path)
     return path
+
+
+def tiny_text_classifier(folder: Path, labels: Sequence[str]) -> Path:
+    """A randomly initialised BERT-shaped text classifier and its fast tokenizer, as
+    ``save_pretrained`` writes them (no hub): what a user's fine-tuned folder looks like."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = sorted({w.lower() for q, _ in QUOTES for w in q.replace(".", " ").split()})
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab))
+    config = BertConfig(
+        vocab_size=len(words) + 5,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=512,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def hf_text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Model labels named without the task's number prefix: mapped by name."""
+    names = [label.split("_", 1)[1] for label in LABELS]
+    return tiny_text_classifier(tmp_path_factory.mktemp("hf") / "tiny-bert", names)

@@ -258,3 +258,24 @@ def test_bench_smoke_ladder_on_the_bundled_frames(tmp_path: Path) -> None:
     assert rows[1]["result"]["task"]["data"]["n_groups"] == 1  # one camera sequence held out
     assert (out / "pareto.png").stat().st_size > 10_000
     assert "smoke" in cli("tasks").stdout
+
+
+def test_every_command_answers_a_usage_mistake_in_one_line() -> None:
+    import typer.main
+
+    from frugalbench.cli import app
+
+    group = typer.main.get_command(app)
+    names = sorted(group.commands)  # type: ignore[attr-defined]
+    assert {"run", "train", "bench", "measure", "calibrate", "report", "project"} <= set(names)
+    for name in names:
+        proc = cli(name, "--no-such-option")
+        assert proc.returncode == 2, (name, proc.stderr)
+        assert "Traceback" not in proc.stderr and "No such option" in proc.stderr, name
+
+
+def test_brackets_in_messages_print_as_written() -> None:
+    """Rich reads [...] as markup: an error naming `my[audio]model` must keep its brackets."""
+    proc = cli("run", "climate-disinfo", "--model", "my[audio]model")
+    assert proc.returncode == 2
+    assert "my[audio]model" in proc.stderr and "Traceback" not in proc.stderr

@@ -12,11 +12,22 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from frugalbench.harness.runner import run
     from frugalbench.measure.base import Measurement, Meter
+    from frugalbench.measure.track import Tracker, track
     from frugalbench.models.base import Model
     from frugalbench.results import RunResult
     from frugalbench.tasks.base import Task
 
-__all__ = ["Measurement", "Meter", "Model", "RunResult", "Task", "__version__", "run"]
+__all__ = [
+    "Measurement",
+    "Meter",
+    "Model",
+    "RunResult",
+    "Task",
+    "Tracker",
+    "__version__",
+    "run",
+    "track",
+]
 
 _LAZY = {
     "run": "frugalbench.harness.runner",
@@ -25,6 +36,8 @@ _LAZY = {
     "Model": "frugalbench.models.base",
     "RunResult": "frugalbench.results",
     "Task": "frugalbench.tasks.base",
+    "Tracker": "frugalbench.measure.track",
+    "track": "frugalbench.measure.track",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from frugalbench.errors import UserError, WorkerFailed
 
@@ -40,6 +41,14 @@ MeterOpt = Annotated[
     ),
 ]
 IdleS = Annotated[float, typer.Option(help="idle baseline length in s (counters only)")]
+LabelMapOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--label-map",
+        help="JSON {model label: task label} for an hf: model whose label names differ",
+    ),
+]
+NO_LIMIT_S = 30 * 24 * 3600.0  # `train` without --timeout-s: no limit in practice (30 days)
 PowerProfileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -63,7 +72,6 @@ def _profile(path: Path | None) -> str | None:
 @app.command("meters")
 def meters_cmd() -> None:
     """List the meter backends, whether each can run here, and why not."""
-    from rich.markup import escape
     from rich.table import Table
 
     from frugalbench.measure.backends import backend_report, build_meter
@@ -128,7 +136,9 @@ def calibrate_cmd(
         f"(fit error {profile.fit_error:.1%}, workloads {profile.low_w:.2f} - "
         f"{profile.high_w:.2f} W; idle {profile.idle_w:.1f} W; {profile.basis})"
     )
-    console.print(f"profile: {out} (use it with --power-profile or FRUGALBENCH_POWER_PROFILE)")
+    console.print(
+        escape(f"profile: {out} (use it with --power-profile or FRUGALBENCH_POWER_PROFILE)")
+    )
 
 
 @app.command("tasks")
@@ -181,7 +191,14 @@ def _progress() -> Any:
 @app.command("train")
 def train_cmd(
     task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
-    model: Annotated[str, typer.Option("--model", help="registered model name")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="registered name, hf:ORG/NAME or hf:/dir, sklearn:FILE.joblib, module:Class "
+            "or file.py:Class",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="model directory to write")],
     data: Annotated[
         str | None,
@@ -194,8 +211,12 @@ def train_cmd(
     meter: MeterOpt = "auto",
     idle_s: IdleS = 3.0,
     power_profile: PowerProfileOpt = None,
+    label_map: LabelMapOpt = None,
+    timeout_s: Annotated[
+        float | None, typer.Option(min=1, help="limit for the training; default: none")
+    ] = None,
 ) -> None:
-    """Train a reference model in a measured worker process and save it to a directory."""
+    """Train a model in a measured worker process and save it to a directory."""
     from frugalbench.config import RunConfig
     from frugalbench.harness.runner import train
     from frugalbench.render import fmt_j
@@ -209,22 +230,38 @@ def train_cmd(
             model,
             out,
             data,
-            RunConfig(seed=seed, meter=meter, idle_s=idle_s, power_profile=_profile(power_profile)),
+            RunConfig(
+                seed=seed,
+                meter=meter,
+                idle_s=idle_s,
+                power_profile=_profile(power_profile),
+                timeout_s=timeout_s or NO_LIMIT_S,
+            ),
             progress=lambda phase, step, total: progress.update(bar, completed=step),
+            label_map=label_map,
         )
     m = outcome.measurement
     console.print(
-        f"trained {model} on {outcome.manifest['training']['data']['n_inputs']} "
-        f"inputs in {m.duration_s:.2f} s, {fmt_j(m.total_j)} "
-        f"({m.components['cpu'].method.describe()})"
+        escape(
+            f"trained {model} on {outcome.manifest['training']['data']['n_inputs']} "
+            f"inputs in {m.duration_s:.2f} s, {fmt_j(m.total_j)} "
+            f"({m.components['cpu'].method.describe()})"
+        )
     )
-    console.print(f"model directory: {out}")
+    console.print(escape(f"model directory: {out}"))
 
 
 @app.command("run")
 def run_cmd(
     task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
-    model: Annotated[str, typer.Option("--model", help="model name (trained first) or directory")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="model name, hf:ORG/NAME, hf:/dir or sklearn:FILE.joblib (trained first), "
+            "or a model directory",
+        ),
+    ],
     data: Annotated[
         str | None,
         typer.Option(
@@ -251,6 +288,7 @@ def run_cmd(
     ] = 0.10,
     max_reruns: Annotated[int, typer.Option(min=0, help="extra passes for disturbed ones")] = 3,
     power_profile: PowerProfileOpt = None,
+    label_map: LabelMapOpt = None,
 ) -> None:
     """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
     from frugalbench.config import RunConfig
@@ -281,7 +319,7 @@ def run_cmd(
                 bar, description=f"{task} / {model}: {phase}", completed=step, total=total
             )
 
-        result = run(task_obj, model, config, data, progress=on_phase)
+        result = run(task_obj, model, config, data, progress=on_phase, label_map=label_map)
     path = json_out or _default_result_path(task, model)
     result.save(path)
     print_run(console, result, str(path))
@@ -338,6 +376,7 @@ def bench_cmd(
     from frugalbench.config import RunConfig
     from frugalbench.harness.bench import bench, write_outputs
     from frugalbench.measure.carbon import emission_factors
+    from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models as registry
     from frugalbench.render import print_bench
     from frugalbench.tasks import get_task
@@ -350,8 +389,9 @@ def bench_cmd(
         or [n for n in registry.names() if registry.get(n).task == task]
     )
     for name in names:
-        if registry.get(name).task not in ("", task):
-            raise UserError(f"model {name!r} is for task {registry.get(name).task!r}, not {task!r}")
+        model_task = registry.get(parse_reference(name, task_obj.input_kind)[0]).task
+        if model_task not in ("", task):
+            raise UserError(f"model {name!r} is for task {model_task!r}, not {task!r}")
     config = RunConfig(
         repeats=repeats,
         country=country,
@@ -377,7 +417,7 @@ def bench_cmd(
     )
     results, plot = write_outputs(rows, folder)
     print_bench(console, rows, [m.name for m in task_obj.metrics])
-    console.print(f"results: {results}\nplot: {plot}")
+    console.print(escape(f"results: {results}\nplot: {plot}"))
 
 
 @app.command("detect")
@@ -423,7 +463,7 @@ def detect_cmd(
     with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
         model_dir = Path(model)
         if model in registry and not model_dir.exists():
-            err.print(f"training {model} on {train_data or 'the bundled clips'} first")
+            err.print(escape(f"training {model} on {train_data or 'the bundled clips'} first"))
             model_dir = train(
                 task_obj, model, Path(tmp) / "model", train_data, config, holdout=False
             ).directory
@@ -472,7 +512,6 @@ def measure_cmd(
     power_profile: PowerProfileOpt = None,
 ) -> None:
     """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""
-    from frugalbench.environment import capture_environment
     from frugalbench.measure.backends import build_meter
     from frugalbench.measure.carbon import emission_factors
     from frugalbench.render import print_measurement
@@ -502,27 +541,10 @@ def measure_cmd(
         err if json_out is None else console, command, exit_code, m, factors, compared
     )
     if json_out:
-        record = {
-            "schema_version": 2,
-            "command": command,
-            "exit_code": exit_code,
-            "energy_j": m.total_j,
-            "energy_band_j": m.band_j,
-            "energy_kind": "marginal: the command's process tree only, idle power excluded",
-            "duration_s": m.duration_s,
-            "components": {k: c.model_dump() for k, c in m.components.items()},
-            "observations": m.observations,
-            "emissions": {"co2e_g": factors.co2e_g(m.total_j), "factors": factors.model_dump()},
-            "environment": {**capture_environment(), "gpus": plan.gpus},
-            "meter": plan.describe(),
-            "flags": list(m.flags),
-            "measurement": m.model_dump(mode="json"),
-            "comparison": (
-                None if compared is None else {"codecarbon": compared.model_dump(mode="json")}
-            ),
-        }
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(record, indent=2) + "\n")
+        from frugalbench.measure.record import measurement_record, write_record
+
+        what = {"command": command, "exit_code": exit_code}
+        write_record(measurement_record(m, plan, factors, what, compared), json_out)
     raise typer.Exit(exit_code)
 
 
@@ -541,10 +563,14 @@ def main() -> None:
         code = app(standalone_mode=False)  # click returns the code of a typer.Exit here
         sys.exit(code if isinstance(code, int) else 0)
     except UserError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
     except WorkerFailed as exc:
-        err.print(f"[bold red]failed:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]failed:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

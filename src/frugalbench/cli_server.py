@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from frugalbench.errors import UserError
 
@@ -135,7 +136,7 @@ def worker(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)
     queue = EvaluationQueue(settings, make_sessionmaker(make_engine(settings.db_url)))
-    err.print(f"worker: queue {settings.queue_url}, database {settings.db_url}")
+    err.print(escape(f"worker: queue {settings.queue_url}, database {settings.db_url}"))
     stop = threading.Event()
     try:
         queue.work(stop)
@@ -171,7 +172,7 @@ def _call(server: str, method: str, path: str, token: str | None = None, **kwarg
 def create_team(name: str, server: ServerOpt, token_file: TokenOpt = None) -> None:
     """Create a team and print its token (shown once)."""
     body = _call(server, "POST", "/api/teams", _token(token_file), json={"name": name})
-    console.print(f"team {body['team']}: token {body['token']}")
+    console.print(escape(f"team {body['team']}: token {body['token']}"))
 
 
 @admin.command("create-challenge")
@@ -202,7 +203,7 @@ def create_challenge(
             "ranking_params": params,
         },
     )
-    console.print(f"challenge {body['slug']} ({body['task']}, ranking {body['ranking']})")
+    console.print(escape(f"challenge {body['slug']} ({body['task']}, ranking {body['ranking']})"))
 
 
 def pack(directory: Path) -> bytes:

@@ -149,10 +149,18 @@ def test_the_power_model_band_reaches_energy_carbon_and_water(text_result_file: 
         # linear in energy: the same ratios as the energy's band
         assert fig["band_low"] / fig["value"] == pytest.approx(band["low"] / energy["value"])
         assert fig["band_high"] / fig["value"] == pytest.approx(band["high"] / energy["value"])
-    from frugalbench.report.render import render_markdown
+    sci = card["sci"]
+    low, high = sci["band"]["consumer_g"]
+    assert low < sci["consumer_g"] < high
+    assert sci["band"]["operational_g"][1] / sci["operational_g"] == pytest.approx(
+        band["high"] / energy["value"]
+    )
+    from frugalbench.report.render import render_html, render_markdown
 
     text = render_markdown([card], [{}])
     assert "power model band" in text and "repeats 95% CI" in text
+    assert text.count("power model band") >= 6  # energy, CO2e, water, E, E x I, SCI
+    assert "power model band" in render_html([card])
 
 
 def test_the_shipped_ladder_is_put_on_the_results_power_figure(text_result_file: Path) -> None:

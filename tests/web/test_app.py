@@ -203,3 +203,26 @@ def test_hostile_submissions_fail_with_reasons_and_the_server_stays_up(
         ok = upload(client, "c", token, tar_of(user_model_dir("Secrets"))).json()["job"]
         evaluate_all(client)
         assert client.get(f"/api/jobs/{ok}").json()["status"] == "ok"
+
+
+def test_an_hf_model_directory_is_evaluated_in_the_sandbox(
+    client: TestClient, challenge: str, team_token: str, tmp_path: Path, hf_text_dir: Path
+) -> None:
+    """`frugalbench train ... --model hf:DIR --out m` makes the directory a team submits."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import train
+    from frugalbench.tasks import get_task
+
+    out = tmp_path / "hf-model"
+    texts = tmp_path / "train.csv"
+    texts.write_text(
+        "quote,label\n" + "".join(f'"{q}",{lab}\n' for q, lab in QUOTES) * 2, encoding="utf-8"
+    )
+    train(get_task("climate-disinfo"), f"hf:{hf_text_dir}", out, str(texts), RunConfig())
+    response = upload(client, challenge, team_token, tar_of(out))
+    assert response.status_code == 202, response.text
+    evaluate_all(client)
+    job = client.get(f"/api/jobs/{response.json()['job']}", headers=team(team_token)).json()
+    assert job["status"] == "ok", job
+    board = client.get(f"/api/challenges/{challenge}/leaderboard").json()
+    assert board["rows"] and board["rows"][0]["energy_per_1000_j"] > 0

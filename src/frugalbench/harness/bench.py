@@ -68,6 +68,7 @@ def bench(
 ) -> list[BenchRow]:
     from frugalbench.harness.runner import holdout_split, run
     from frugalbench.models.directory import MANIFEST
+    from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models
 
     config = config or RunConfig()
@@ -76,10 +77,12 @@ def bench(
     say = progress or (lambda model, what: None)
     rows: list[tuple[str, RunResult, bool]] = []
     for name in model_names:
-        params = models.get(name)().get_params()
-        key = cache_key(task.name, name, params, train_set.fingerprint, train_set.split)
-        model_dir = cache / f"{task.name}-{name}-{key}"
-        cached = (model_dir / MANIFEST).exists()
+        # hf: and sklearn: references point at files that may change: never cached
+        registered, ref_params = parse_reference(name, task.input_kind)
+        params = models.get(registered)(**ref_params).get_params()
+        key = cache_key(task.name, registered, params, train_set.fingerprint, train_set.split)
+        model_dir = cache / f"{task.name}-{registered}-{key}"
+        cached = name == registered and (model_dir / MANIFEST).exists()
         if cached:
             say(name, "evaluating (cached model)")
             result = run(task, str(model_dir), config, data, holdout=True)
@@ -90,8 +93,12 @@ def bench(
                 shutil.rmtree(partial)
             partial.mkdir(parents=True)
             result = run(task, name, config, data, holdout=True, keep_model_dir=partial)
-            if result.status == "ok":
+            if result.status == "ok" and name == registered:
+                if model_dir.exists():
+                    shutil.rmtree(model_dir)
                 partial.rename(model_dir)
+            else:
+                shutil.rmtree(partial, ignore_errors=True)
         rows.append((name, result, cached))
     front = pareto_front(
         [

@@ -9,12 +9,14 @@ far; it is never raised past ``run``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -150,23 +152,74 @@ def train(
     params: dict[str, Any] | None = None,
     progress: Progress = _no_progress,
     holdout: bool | None = None,
+    label_map: Path | None = None,
 ) -> TrainOutcome:
     """``frugalbench train``: the bundled training split by default, a whole file if given;
-    ``holdout=True`` trains on the training split of a given file too (what ``bench`` does)."""
+    ``holdout=True`` trains on the training split of a given file too (what ``bench`` does).
+
+    ``model_name`` is any model reference (a registered name, ``hf:``, ``sklearn:``,
+    ``module:Class``, ``file.py:Class``). The model is written to a staging folder beside ``out``
+    and moved there only when complete: a failure or Ctrl-C leaves nothing half-done.
+    """
+    from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models
 
     config = config or RunConfig()
-    cls = models.get(model_name)
-    _check_model_task(cls.task, task)
+    name, extra = parse_reference(model_name, task.input_kind, label_map)
+    if name in models:
+        _check_model_task(models.get(name).task, task)
+    elif ":" not in name:
+        models.get(name)  # the unknown-name error, with the names there are
+    _check_out_folder(out)
     dataset = task.load(data)
     split = data is None if holdout is None else holdout
     train_set = holdout_split(dataset, config)[0] if split else dataset
     progress("train", 0, 1)
-    with WorkerClient(config.timeout_s) as worker:
-        plan = make_meter(config, worker.pid)
-        outcome = train_in_worker(worker, plan, model_name, params or {}, train_set, out)
+    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        staging.mkdir(parents=True)
+        name = _stage_user_file(name, staging)
+        with WorkerClient(config.timeout_s) as worker:
+            plan = make_meter(config, worker.pid)
+            outcome = train_in_worker(
+                worker, plan, name, {**extra, **(params or {})}, train_set, staging
+            )
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     progress("train", 1, 1)
-    return outcome
+    return dataclasses.replace(outcome, directory=out)
+
+
+def _check_out_folder(out: Path) -> None:
+    """``--out`` may be new, empty, or a model directory (replaced); anything else is refused."""
+    from frugalbench.models.directory import MANIFEST
+
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).exists())
+    ):
+        raise UserError(
+            f"--out {out}: exists and is not a model directory; give a new or empty folder"
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create its folder ({exc.strerror})") from None
+
+
+def _stage_user_file(reference: str, staging: Path) -> str:
+    """``path/to/my_model.py:Class``: the file is copied into the model directory, which then
+    names it by its file name, so that the directory loads anywhere."""
+    module, _, cls = reference.partition(":")
+    if not module.endswith(".py"):
+        return reference
+    source = Path(module).expanduser()
+    if not source.is_file():
+        raise UserError(f"model {reference!r}: no such file {module}")
+    shutil.copy2(source, staging / source.name)
+    return f"{source.name}:{cls}"
 
 
 def holdout_split(dataset: Dataset, config: RunConfig) -> tuple[Dataset, Dataset]:
@@ -198,6 +251,7 @@ def run(
     sandbox: SandboxPolicy | None = None,
     deadline: float | None = None,
     log_path: Path | None = None,
+    label_map: Path | None = None,
 ) -> RunResult:
     """Evaluate ``model`` (a registered name, trained first, or a model directory) on ``task``.
 
@@ -212,7 +266,7 @@ def run(
     config = config or RunConfig()
     factors = emission_factors(config.country, config.pue)
     dataset = task.load(data)
-    planned = _plan(task, model, dataset, config, data, holdout)
+    planned = _plan(task, model, dataset, config, data, holdout, label_map)
     if sandbox is not None and planned.model_dir is None:
         raise UserError("a sandboxed run evaluates a model directory: train the model first")
     train_set, eval_set, model_dir = planned.train_set, planned.eval_set, planned.model_dir
@@ -237,7 +291,15 @@ def run(
                 out = keep_model_dir or Path(
                     stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-"))
                 )
-                outcome = _train_phase(config, model, train_set, out, deadline, plans)
+                outcome = _train_phase(
+                    config,
+                    planned.train_name,
+                    planned.train_params,
+                    train_set,
+                    out,
+                    deadline,
+                    plans,
+                )
                 phases["train"] = _phase("train", [outcome.window], config, len(train_set))
                 model_dir = out
                 model_info.update(
@@ -320,6 +382,8 @@ class _Planned:
     model_info: dict[str, Any]
     notes: list[str]
     model_dir: Path | None
+    train_name: str = ""
+    train_params: dict[str, Any] = field(default_factory=dict)
 
 
 def _plan(
@@ -329,16 +393,19 @@ def _plan(
     config: RunConfig,
     data: str | None,
     holdout: bool | None,
+    label_map: Path | None = None,
 ) -> _Planned:
     """What to train on, what to score on, and what the result says of the model."""
     from frugalbench.models.directory import read_manifest
+    from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models
 
-    if model in models:
-        _check_model_task(models.get(model).task, task)
+    name, params = parse_reference(model, task.input_kind, label_map)
+    if name in models:
+        _check_model_task(models.get(name).task, task)
         train_set, eval_set = holdout_split(dataset, config)
         info: dict[str, Any] = {"reference": model, "trained_by_harness": True}
-        return _Planned(train_set, eval_set, info, [], None)
+        return _Planned(train_set, eval_set, info, [], None, name, params)
     model_dir = Path(model)
     if not model_dir.exists():
         raise UserError(
@@ -364,6 +431,7 @@ def _plan(
 def _train_phase(
     config: RunConfig,
     model: str,
+    params: dict[str, Any],
     train_set: Dataset,
     out: Path,
     deadline: float | None,
@@ -372,7 +440,7 @@ def _train_phase(
     """A registered model trained in a local worker of its own (never in a job box)."""
     with WorkerClient(config.timeout_s, deadline=deadline) as worker:
         plans.append(make_meter(config, worker.pid))
-        return train_in_worker(worker, plans[-1], model, {}, train_set, out)
+        return train_in_worker(worker, plans[-1], model, params, train_set, out)
 
 
 class Workers:

@@ -83,7 +83,9 @@ def _train(payload: dict[str, Any]) -> Any:
 
     from frugalbench.models.directory import resolve_model_class, save_model
 
-    cls = resolve_model_class(payload["model"])
+    out = Path(payload["out"])
+    reference = payload["model"]
+    cls = resolve_model_class(reference, out)  # a file.py:Class was copied into ``out``
     # training annotations (boxes) go to the models whose fit takes them
     wants = "annotations" in inspect.signature(cls.fit).parameters
     extra = {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
@@ -96,7 +98,8 @@ def _train(payload: dict[str, Any]) -> Any:
             f"{exc}: {cls.name} needs the '{cls.extra}' extra "
             f"(pip install 'frugalbench[{cls.extra}]', or -e '.[{cls.extra}]' in a checkout)"
         ) from exc
-    return save_model(model, Path(payload["out"])).model_dump(mode="json")
+    named = reference if ":" in reference else None  # keep the user's reference as given
+    return save_model(model, out, reference=named).model_dump(mode="json")
 
 
 def main(argv: list[str]) -> None:

@@ -49,13 +49,18 @@ def model_reference(model: Model) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def save_model(model: Model, directory: Path, training: dict[str, Any] | None = None) -> Manifest:
+def save_model(
+    model: Model,
+    directory: Path,
+    training: dict[str, Any] | None = None,
+    reference: str | None = None,
+) -> Manifest:
     from frugalbench import __version__
 
     directory.mkdir(parents=True, exist_ok=True)
     files = model.save_state(directory)
     manifest = Manifest(
-        model=model_reference(model),
+        model=reference or model_reference(model),
         task=model.task,
         params=model.get_params(),
         files=files,

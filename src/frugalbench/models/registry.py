@@ -16,6 +16,8 @@ models: Registry[type[Model]] = Registry(
         "frugalbench.models.minilm_linear",
         "frugalbench.models.minilm_finetuned",
         "frugalbench.models.cascade",
+        "frugalbench.models.hf_text",
+        "frugalbench.models.sklearn_file",
         "frugalbench.models.logmel_linear",
         "frugalbench.models.logmel_cnn",
         "frugalbench.models.smoke_linear",

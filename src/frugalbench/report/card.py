@@ -234,6 +234,7 @@ def build_card(
         )
     )
     card["sci"] = result_sci.model_dump()
+    card["sci"]["band"] = _sci_band(result_sci, band, e_it_j)
     card["sci"]["sources"] = {
         "E": f"{src}: per_1000_inputs.energy_j.median / 1000 x {fu.n_inputs:g} inputs x PUE",
         "I": f"{scn.grid.table}: {scn.grid.code}",
@@ -246,6 +247,20 @@ def build_card(
     }
     card["comparison"] = compare(where, result, baseline)
     return card
+
+
+def _sci_band(result_sci: Any, band: Band | None, e_it_j: float) -> dict[str, list[float]] | None:
+    """E, E x I and the consumer SCI at the power model's low and high energy (M does not move)."""
+    if band is None or not e_it_j:
+        return None
+    ratios = (band.low / e_it_j, band.high / e_it_j)
+    energy_j = result_sci.energy_kwh * J_PER_KWH
+    op = result_sci.operational_g
+    return {
+        "energy_j": [energy_j * r for r in ratios],
+        "operational_g": [op * r for r in ratios],
+        "consumer_g": [op * r + result_sci.embodied_g for r in ratios],
+    }
 
 
 def scenario_card(scn: Scenario) -> dict[str, Any]:

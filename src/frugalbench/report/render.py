@@ -145,6 +145,14 @@ def charts(cards: Sequence[dict[str, Any]], card: dict[str, Any]) -> dict[str, s
     return out
 
 
+def banded(figure: Figure, bands: dict[str, list[float]] | None, key: str) -> Figure:
+    """A template's figure with the power model's band for ``key`` (the card's ``sci.band``)."""
+    if not bands or key not in bands:
+        return figure
+    low, high = bands[key]
+    return figure | {"band_low": low, "band_high": high}
+
+
 def render_json(cards: Sequence[dict[str, Any]]) -> str:
     return json.dumps(
         {"report_version": 1, "frugalbench": __version__, "cards": list(cards)}, indent=2
@@ -174,7 +182,7 @@ def render_html(cards: Sequence[dict[str, Any]]) -> str:
     return str(
         _env()
         .get_template("report.html")
-        .render(cards=cards, pictures=pictures, t=t, tracer=tracer, version=__version__)
+        .render(cards=cards, pictures=pictures, t=t, b=banded, tracer=tracer, version=__version__)
     )
 
 
@@ -183,7 +191,9 @@ def render_markdown(cards: Sequence[dict[str, Any]], chart_files: Sequence[dict[
     return str(
         _env()
         .get_template("report.md")
-        .render(cards=cards, charts=chart_files, t=tracer, tracer=tracer, version=__version__)
+        .render(
+            cards=cards, charts=chart_files, t=tracer, b=banded, tracer=tracer, version=__version__
+        )
     )
 
 

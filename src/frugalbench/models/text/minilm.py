@@ -103,7 +103,14 @@ class OnnxNetMixin:
 class OnnxTextNet:
     """ONNX Runtime inference over texts: tokenizers for the input, numpy for the output."""
 
-    def __init__(self, onnx_bytes: bytes, tokenizer: str, max_length: int, batch_size: int = 64):
+    def __init__(
+        self,
+        onnx_bytes: bytes,
+        tokenizer: str,
+        max_length: int,
+        batch_size: int = 64,
+        pad: tuple[int, str] = (0, "[PAD]"),
+    ):
         from tokenizers import Tokenizer
 
         from frugalbench.models.onnx_export import onnx_session
@@ -111,7 +118,8 @@ class OnnxTextNet:
         self.session = onnx_session(onnx_bytes)
         self.tokenizer = Tokenizer.from_str(tokenizer)
         self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.pad_id, self.pad_token = pad
+        self.tokenizer.enable_padding(pad_id=self.pad_id, pad_token=self.pad_token)
         self.batch_size = batch_size
 
     def __call__(self, texts: list[str]) -> Any:
@@ -123,7 +131,7 @@ class OnnxTextNet:
             return np.zeros((0, 0), dtype=np.float32)
         self.tokenizer.no_padding()
         lengths = [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.enable_padding(pad_id=self.pad_id, pad_token=self.pad_token)
         order = np.argsort(lengths, kind="stable")
         outputs = []
         for start in range(0, len(texts), self.batch_size):
