@@ -311,14 +311,18 @@ def audio_result_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_text_classifier(folder: Path, labels: Sequence[str]) -> Path:
     """A randomly initialised BERT-shaped text classifier and its fast tokenizer, as
     ``save_pretrained`` writes them (no hub): what a user's fine-tuned folder looks like."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import (  # type: ignore[attr-defined]
+        BertConfig,
+        BertForSequenceClassification,
+        BertTokenizerFast,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     words = sorted({w.lower() for q, _ in QUOTES for w in q.replace(".", " ").split()})
     vocab = folder / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
     tokenizer = BertTokenizerFast(vocab_file=str(vocab))
-    config = BertConfig(
+    config = BertConfig(  # type: ignore[no-untyped-call]
         vocab_size=len(words) + 5,
         hidden_size=32,
         num_hidden_layers=2,
@@ -329,7 +333,7 @@ def tiny_text_classifier(folder: Path, labels: Sequence[str]) -> Path:
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},
     )
-    BertForSequenceClassification(config).save_pretrained(folder)
+    BertForSequenceClassification(config).save_pretrained(folder)  # type: ignore[no-untyped-call]
     tokenizer.save_pretrained(folder)
     return folder
 
