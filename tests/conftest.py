@@ -343,3 +343,63 @@ def hf_text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Model labels named without the task's number prefix: mapped by name."""
     names = [label.split("_", 1)[1] for label in LABELS]
     return tiny_text_classifier(tmp_path_factory.mktemp("hf") / "tiny-bert", names)
+
+
+def tiny_audio_classifier(folder: Path, labels: Sequence[str]) -> Path:
+    """A randomly initialised wav2vec2-shaped audio classifier at 16 kHz and its extractor."""
+    from transformers import (
+        Wav2Vec2Config,
+        Wav2Vec2FeatureExtractor,
+        Wav2Vec2ForSequenceClassification,
+    )
+
+    config = Wav2Vec2Config(  # type: ignore[no-untyped-call]
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        conv_dim=(16, 16),
+        conv_kernel=(10, 3),
+        conv_stride=(5, 2),
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+        classifier_proj_size=16,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    Wav2Vec2ForSequenceClassification(config).save_pretrained(folder)
+    Wav2Vec2FeatureExtractor(sampling_rate=16_000).save_pretrained(folder)
+    return folder
+
+
+def tiny_image_classifier(folder: Path, labels: Sequence[str]) -> Path:
+    """A randomly initialised ViT-shaped image classifier (32 px) and its image processor."""
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    config = ViTConfig(  # type: ignore[no-untyped-call]
+        image_size=32,
+        patch_size=8,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    ViTForImageClassification(config).save_pretrained(folder)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def tiny_sklearn_file(path: Path) -> Path:
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=200))
+    pipeline.fit([q for q, _ in QUOTES] * 2, [label for _, label in QUOTES] * 2)
+    joblib.dump(pipeline, path)
+    return path

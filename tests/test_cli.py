@@ -279,3 +279,23 @@ def test_brackets_in_messages_print_as_written() -> None:
     proc = cli("run", "climate-disinfo", "--model", "my[audio]model")
     assert proc.returncode == 2
     assert "my[audio]model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_during_train_leaves_nothing_half_done(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "models" / "ft"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frugalbench.cli", "train", "climate-disinfo", "--model",
+         "minilm-finetuned", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    time.sleep(8)  # well inside the fine-tuning
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not list((tmp_path / "models").glob(".ft.partial-*"))

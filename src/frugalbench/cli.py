@@ -558,9 +558,15 @@ def _register_commands() -> None:
 _register_commands()
 
 
+INTERRUPTED = 130
+INTERRUPTED_TEXT = "interrupted: nothing half-done was kept (a model is written only when complete)"
+
+
 def main() -> None:
     try:
         code = app(standalone_mode=False)  # click returns the code of a typer.Exit here
+        if code == INTERRUPTED:  # Ctrl-C, which click turns into an exit code
+            err.print(INTERRUPTED_TEXT)
         sys.exit(code if isinstance(code, int) else 0)
     except UserError as exc:
         err.print(
@@ -574,9 +580,9 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print(INTERRUPTED_TEXT)
+        sys.exit(INTERRUPTED)
     except Exception as exc:
         # a usage mistake: click's own exception, or the copy of click that typer bundles
         if any(c.__name__ == "ClickException" for c in type(exc).__mro__):

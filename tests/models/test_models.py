@@ -37,6 +37,29 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
 }
 
 
+def by_reference_params(name: str, tmp_path: Path) -> dict[str, object]:
+    """The models that read a user's files get tiny ones, built here (no hub)."""
+    from tests.conftest import (
+        tiny_audio_classifier,
+        tiny_image_classifier,
+        tiny_sklearn_file,
+        tiny_text_classifier,
+    )
+
+    folder = tmp_path / "source"
+    if name == "hf-text-classifier":
+        return {"source": str(tiny_text_classifier(folder, sorted(set(LABELS))))}
+    if name == "hf-audio-classifier":
+        return {"source": str(tiny_audio_classifier(folder, ["chainsaw", "environment"]))}
+    if name == "hf-image-classifier":
+        return {"source": str(tiny_image_classifier(folder, ["smoke", "no_smoke"]))}
+    if name == "hf-encoder-linear":
+        return {"encoder": str(tiny_text_classifier(folder, ["a", "b"])), "max_length": 32}
+    if name == "sklearn-file":
+        return {"path": str(tiny_sklearn_file(tmp_path / "pipe.joblib"))}
+    return {}
+
+
 @pytest.mark.parametrize("name", models.names())
 def test_model_contract(name: str, tmp_path: Path) -> None:
     cls = models.get(name)
@@ -45,7 +68,8 @@ def test_model_contract(name: str, tmp_path: Path) -> None:
         inputs, labels = list(data.inputs), list(data.labels)
     else:
         inputs, labels = INPUTS, LABELS
-    check_model(cls(**FAST_PARAMS.get(name, {})), inputs, labels, tmp_path / name)
+    params = {**FAST_PARAMS.get(name, {}), **by_reference_params(name, tmp_path)}
+    check_model(cls(**params), inputs, labels, tmp_path / name)
     assert read_manifest(tmp_path / name).model == name
 
 

@@ -57,8 +57,8 @@ def test_malformed_references_are_user_errors(tmp_path: Path) -> None:
         parse_reference(f"hf:{tmp_path / 'missing'}")
     with pytest.raises(UserError, match="no such file"):
         parse_reference(f"sklearn:{tmp_path / 'missing.joblib'}")
-    with pytest.raises(UserError, match="not supported yet"):
-        parse_reference(f"hf:{tmp_path}", input_kind="audio")
+    assert parse_reference(f"hf:{tmp_path}", input_kind="audio")[0] == "hf-audio-classifier"
+    assert parse_reference(f"hf:{tmp_path}", input_kind="image")[0] == "hf-image-classifier"
 
 
 def test_sklearn_pipeline_from_a_file(tmp_path: Path, small_csv: Path) -> None:
@@ -126,3 +126,37 @@ def test_train_refuses_an_out_folder_that_is_not_a_model(tmp_path: Path) -> None
     with pytest.raises(UserError, match="exists and is not a model directory"):
         train(TEXT, "majority", busy, None, CONFIG)
     assert (busy / "notes.txt").read_text() == "mine"
+
+
+def tiny_encoder(folder: Path) -> Path:
+    """A randomly initialised BERT-shaped encoder (plain transformers layout) and tokenizer."""
+    from transformers import BertConfig, BertModel
+
+    tiny_text_classifier(folder, ["a", "b"])  # writes the tokenizer files
+    config = BertConfig(  # type: ignore[no-untyped-call]
+        vocab_size=200, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=37,
+    )  # fmt: skip
+    BertModel(config).save_pretrained(folder)  # type: ignore[no-untyped-call]
+    return folder
+
+
+def test_any_encoder_with_a_linear_head(tmp_path: Path, small_csv: Path) -> None:
+    folder = tiny_encoder(tmp_path / "encoder")
+    result = run(TEXT, f"hf-encoder:{folder}", CONFIG, data=str(small_csv))
+    assert result.status == "ok", result.failure
+    assert result.model["params"]["encoder"] == str(folder.resolve())
+    assert 10_000 < result.model["n_parameters"] < 1_000_000  # the tiny encoder, not MiniLM's 22M
+
+
+def test_hf_audio_and_image_classifiers_run_on_their_tasks(tmp_path: Path) -> None:
+    from tests.conftest import tiny_audio_classifier, tiny_image_classifier
+
+    audio = tiny_audio_classifier(tmp_path / "wav2vec2", ["Chainsaw", "Environment"])
+    result = run(get_task("chainsaw"), f"hf:{audio}", CONFIG)
+    assert result.status == "ok", result.failure
+    assert result.scores is not None and "accuracy" in result.scores
+    image = tiny_image_classifier(tmp_path / "vit", ["smoke", "no smoke"])
+    result = run(get_task("smoke"), f"hf:{image}", CONFIG)
+    assert result.status == "ok", result.failure
+    assert result.model["n_parameters"] > 1000

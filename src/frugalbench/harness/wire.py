@@ -194,4 +194,4 @@ def _wait_ms(deadline: float | None) -> int | None:
     left = deadline - time.monotonic()
     if left <= 0:
         return 0
-    return max(1, int(left * 1000))
+    return min(max(1, int(left * 1000)), 2**31 - 1)  # poll() takes a C int of milliseconds

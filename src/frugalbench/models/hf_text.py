@@ -48,8 +48,13 @@ def map_labels(
     return out
 
 
-def load_pretrained(source: str, kind: str = "AutoModelForSequenceClassification") -> Any:
-    """(tokenizer or processor, model) from a local folder, or the hub by id when reachable."""
+def load_pretrained(
+    source: str,
+    kind: str = "AutoModelForSequenceClassification",
+    pre: str = "AutoTokenizer",
+    local_only: bool = False,
+) -> Any:
+    """(tokenizer or processor, model) of a local folder (the references fetch hub ids first)."""
     try:
         import transformers
         from transformers.utils import logging as hf_logging
@@ -59,24 +64,14 @@ def load_pretrained(source: str, kind: str = "AutoModelForSequenceClassification
         ) from None
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    local = Path(source).expanduser()
-    if source.startswith(("/", ".", "~")) and not local.is_dir():
-        raise UserError(f"hf:{source}: no such folder")
-    where = str(local) if local.is_dir() else source
-    auto = getattr(transformers, kind)
     try:
-        pre = (
-            transformers.AutoTokenizer
-            if kind == "AutoModelForSequenceClassification"
-            else transformers.AutoProcessor
+        return (
+            getattr(transformers, pre).from_pretrained(source, local_files_only=local_only),
+            getattr(transformers, kind).from_pretrained(source, local_files_only=local_only),
         )
-        return pre.from_pretrained(where), auto.from_pretrained(where)
-    except OSError as exc:
-        if local.is_dir():
-            raise UserError(f"hf:{source}: not a transformers model folder ({exc})") from None
-        raise UserError(
-            f"hf:{source}: not found locally and the hub cannot be reached; {HUB_HINT}"
-        ) from None
+    except (OSError, ValueError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise UserError(f"hf:{source}: not a {kind} folder ({first}); {HUB_HINT}") from None
 
 
 @models.register("hf-text-classifier")

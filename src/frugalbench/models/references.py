@@ -1,7 +1,10 @@
 """Model references by name: what ``--model`` accepts besides a model directory.
 
 - a registered name (``tfidf-linear``), or ``module:Class`` / ``file.py:Class`` (train only);
-- ``hf:ORG/NAME`` or ``hf:/path/to/dir``: a Hugging Face text classifier;
+- ``hf:ORG/NAME`` or ``hf:/path/to/dir``: a Hugging Face text, audio or image classifier (by
+  the task's input kind);
+- ``hf-encoder:ORG/NAME`` or ``hf-encoder:/path/to/dir``: any sentence encoder + a trained
+  linear head (``hf-encoder-linear``; plain ``hf-encoder-linear`` is the bundled MiniLM);
 - ``sklearn:FILE.joblib``: a fitted scikit-learn pipeline.
 
 Each becomes a registered model and its parameters, trained (here: read and checked) by the
@@ -16,7 +19,12 @@ from typing import Any
 
 from frugalbench.errors import UserError
 
-PREFIXES = ("hf:", "sklearn:")
+PREFIXES = ("hf:", "hf-encoder:", "sklearn:")
+HF_BY_KIND = {
+    "text": "hf-text-classifier",
+    "audio": "hf-audio-classifier",
+    "image": "hf-image-classifier",
+}
 
 
 def is_reference(model: str) -> bool:
@@ -29,29 +37,33 @@ def parse_reference(
     model: str, input_kind: str = "text", label_map: Path | None = None
 ) -> tuple[str, dict[str, Any]]:
     """(registered name, parameters) for ``model``; ``UserError`` for a malformed reference."""
+    if model.startswith("hf-encoder:"):
+        source = model[len("hf-encoder:") :]
+        if input_kind != "text" or not source:
+            raise UserError(f"{model}: hf-encoder:ORG/NAME or hf-encoder:/dir, for text tasks")
+        return "hf-encoder-linear", {"encoder": str(_hf_folder(model, source))}
     if model.startswith("hf:"):
         source = model[len("hf:") :]
         if not source:
             raise UserError("hf: needs a model id or folder: hf:ORG/NAME or hf:/path/to/dir")
-        if input_kind != "text":
-            raise UserError(
-                f"hf: models for {input_kind} tasks are not supported yet; "
-                "wrap the model in a frugalbench Model (see 'Bring your own model')"
-            )
-        local = Path(source).expanduser()
-        if source.startswith(("/", ".", "~")) and not local.is_dir():
-            raise UserError(f"{model}: no such folder")
-        folder = local if local.is_dir() else fetch_hf_model(source)
-        params: dict[str, Any] = {"source": str(folder.resolve())}
+        params: dict[str, Any] = {"source": str(_hf_folder(model, source))}
         if label_map is not None:
             params["label_map"] = read_label_map(label_map)
-        return "hf-text-classifier", params
+        return HF_BY_KIND[input_kind], params
     if model.startswith("sklearn:"):
         path = Path(model[len("sklearn:") :]).expanduser()
         if not path.is_file():
             raise UserError(f"{model}: no such file (a joblib file of a fitted pipeline)")
         return "sklearn-file", {"path": str(path.resolve())}
     return model, {}
+
+
+def _hf_folder(model: str, source: str) -> Path:
+    """A local folder as it is; a hub id fetched into the local cache (files only)."""
+    local = Path(source).expanduser()
+    if source.startswith(("/", ".", "~")) and not local.is_dir():
+        raise UserError(f"{model}: no such folder")
+    return (local if local.is_dir() else fetch_hf_model(source)).resolve()
 
 
 def read_label_map(path: Path) -> dict[str, str]:

