@@ -368,8 +368,8 @@ def tiny_audio_classifier(folder: Path, labels: Sequence[str]) -> Path:
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},
     )
-    Wav2Vec2ForSequenceClassification(config).save_pretrained(folder)
-    Wav2Vec2FeatureExtractor(sampling_rate=16_000).save_pretrained(folder)
+    Wav2Vec2ForSequenceClassification(config).save_pretrained(folder)  # type: ignore[no-untyped-call]
+    Wav2Vec2FeatureExtractor(sampling_rate=16_000).save_pretrained(folder)  # type: ignore[no-untyped-call]
     return folder
 
 

@@ -67,12 +67,9 @@ def test_sklearn_pipeline_from_a_file(tmp_path: Path, small_csv: Path) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from tests.conftest import QUOTES
+    from tests.conftest import tiny_sklearn_file
 
-    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=200))
-    pipeline.fit([q for q, _ in QUOTES] * 2, [label for _, label in QUOTES] * 2)
-    path = tmp_path / "pipe.joblib"
-    joblib.dump(pipeline, path)
+    path = tiny_sklearn_file(tmp_path / "pipe.joblib")
     result = run(TEXT, f"sklearn:{path}", CONFIG, data=str(small_csv))
     assert result.status == "ok", result.failure
     assert result.scores is not None and result.scores["accuracy"] > 0.5
