@@ -126,17 +126,28 @@ class Cache(_Base):
 
 
 class Peek(Cache):
-    """During the warm-up, finds every other input in the worker's memory and answers them."""
+    """During the warm-up, finds every other input in the worker's memory and answers them.
+
+    It looks once per process and works only on what it found: the attack is to move the work
+    out of the measured window, not to be slow, so it must not run into the job's time limit.
+    """
+
+    _looked = False
 
     def predict(self, inputs):
-        for obj in gc.get_objects():
-            if isinstance(obj, list) and len(obj) > len(inputs) and all(
-                isinstance(x, str) for x in obj[:5]
-            ) and obj[:1] and obj[0] not in self._memory:
-                spin(0.01 * min(len(obj), 50))  # bounded: the worker's own lists can be long
-                for q in obj:
-                    if isinstance(q, str):
-                        self._memory[q] = answer(q)
+        if not Peek._looked:
+            Peek._looked = True
+            found = {
+                q
+                for obj in gc.get_objects()
+                if isinstance(obj, list) and len(obj) > len(inputs)
+                and all(isinstance(x, str) for x in obj[:5])
+                for q in obj
+                if isinstance(q, str) and q not in self._memory
+            }
+            spin(0.01 * min(len(found), 200))
+            for q in found:
+                self._memory[q] = answer(q)
         return super().predict(inputs)
 
 

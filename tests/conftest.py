@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,6 +123,29 @@ class Raises(_Stateless):
 class WrongCount(_Stateless):
     def predict(self, inputs):
         return ["0_not_relevant"]
+
+
+class Chatty(_Stateless):
+    """Sends progress reports nobody asked for: a forged one on the worker's pipe in the middle
+    of ``predict``, or an impossible one (5 of 2 epochs) while training."""
+
+    def __init__(self, where="predict"):
+        self.where = where
+
+    def fit(self, inputs, labels):
+        from frugalbench.models.progress import report
+
+        report(1, 2)
+        if self.where == "fit":
+            report(5, 2)
+        return self
+
+    def predict(self, inputs):
+        import sys
+        from frugalbench.harness import wire
+
+        wire.write_message(int(sys.argv[2]), wire.encode({"progress": [1, 1, "epoch"]}))
+        return ["0_not_relevant"] * len(inputs)
 
 
 class Busy(_Stateless):
@@ -308,6 +332,18 @@ def audio_result_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def tiny_shape(labels: Sequence[str]) -> dict[str, Any]:
+    """What every tiny test transformer shares: one or two 32-wide layers and its labels."""
+    return {
+        "hidden_size": 32,
+        "num_attention_heads": 2,
+        "intermediate_size": 37,
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: i for i, label in enumerate(labels)},
+    }
+
+
 def tiny_text_classifier(folder: Path, labels: Sequence[str]) -> Path:
     """A randomly initialised BERT-shaped text classifier and its fast tokenizer, as
     ``save_pretrained`` writes them (no hub): what a user's fine-tuned folder looks like."""
@@ -324,14 +360,9 @@ def tiny_text_classifier(folder: Path, labels: Sequence[str]) -> Path:
     tokenizer = BertTokenizerFast(vocab_file=str(vocab))
     config = BertConfig(  # type: ignore[no-untyped-call]
         vocab_size=len(words) + 5,
-        hidden_size=32,
         num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
         max_position_embeddings=512,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
+        **tiny_shape(labels),
     )
     BertForSequenceClassification(config).save_pretrained(folder)  # type: ignore[no-untyped-call]
     tokenizer.save_pretrained(folder)
@@ -354,19 +385,14 @@ def tiny_audio_classifier(folder: Path, labels: Sequence[str]) -> Path:
     )
 
     config = Wav2Vec2Config(  # type: ignore[no-untyped-call]
-        hidden_size=32,
         num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=37,
         conv_dim=(16, 16),
         conv_kernel=(10, 3),
         conv_stride=(5, 2),
         num_conv_pos_embeddings=16,
         num_conv_pos_embedding_groups=2,
         classifier_proj_size=16,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
+        **tiny_shape(labels),
     )
     Wav2Vec2ForSequenceClassification(config).save_pretrained(folder)  # type: ignore[no-untyped-call]
     Wav2Vec2FeatureExtractor(sampling_rate=16_000).save_pretrained(folder)  # type: ignore[no-untyped-call]
@@ -378,18 +404,32 @@ def tiny_image_classifier(folder: Path, labels: Sequence[str]) -> Path:
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
 
     config = ViTConfig(  # type: ignore[no-untyped-call]
-        image_size=32,
-        patch_size=8,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=37,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
+        image_size=32, patch_size=8, num_hidden_layers=1, **tiny_shape(labels)
     )
     ViTForImageClassification(config).save_pretrained(folder)
     ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def tiny_object_detector(folder: Path, classes: Sequence[str]) -> Path:
+    """A randomly initialised YOLOS-shaped detector (32 px, 4 detection tokens) and its
+    processor. The head's bias is raised so that it detects, with boxes, on every frame."""
+    import torch
+    from transformers import YolosConfig, YolosForObjectDetection, YolosImageProcessor
+
+    config = YolosConfig(  # type: ignore[no-untyped-call]
+        image_size=[32, 32],
+        patch_size=8,
+        num_hidden_layers=1,
+        num_detection_tokens=4,
+        **tiny_shape(classes),
+    )
+    model = YolosForObjectDetection(config)
+    head: Any = model.class_labels_classifier
+    with torch.no_grad():
+        head.layers[-1].bias[0] += 8.0
+    model.save_pretrained(folder)
+    YolosImageProcessor(size={"height": 32, "width": 32}, do_pad=False).save_pretrained(folder)
     return folder
 
 

@@ -231,6 +231,8 @@ def test_bench_prints_the_table_and_writes_json_and_plot(tmp_path: Path, small_c
             "--models",
             "majority",
             "--models",
+            "hf-encoder-linear",  # the bundled MiniLM encoder and a trained head
+            "--models",
             "tfidf-linear",
             "--repeats",
             "2",
@@ -244,7 +246,11 @@ def test_bench_prints_the_table_and_writes_json_and_plot(tmp_path: Path, small_c
     )
     assert proc.returncode == 0, proc.stderr
     assert "Pareto front" in proc.stdout and "tfidf-linear" in proc.stdout
-    assert (out / "results.json").exists() and (out / "pareto.png").exists()
+    assert "hf-encoder-linear" in proc.stdout
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["model"] for r in rows] == ["majority", "hf-encoder-linear", "tfidf-linear"]
+    assert all(r["result"]["status"] == "ok" for r in rows)
+    assert (out / "pareto.png").exists()
 
 
 def test_bench_smoke_ladder_on_the_bundled_frames(tmp_path: Path) -> None:

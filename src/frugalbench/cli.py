@@ -237,7 +237,13 @@ def train_cmd(
                 power_profile=_profile(power_profile),
                 timeout_s=timeout_s or NO_LIMIT_S,
             ),
-            progress=lambda phase, step, total: progress.update(bar, completed=step),
+            progress=lambda phase, step, total: progress.update(
+                bar,
+                completed=step,
+                total=total,
+                description=f"training {escape(model)}"
+                + (f": {phase} {step}/{total}" if phase != "train" else ""),
+            ),
             label_map=label_map,
         )
     m = outcome.measurement
@@ -516,6 +522,11 @@ def measure_cmd(
     from frugalbench.measure.carbon import emission_factors
     from frugalbench.render import print_measurement
 
+    if command[0].startswith("-"):  # unknown options land here: click lets extra args through
+        raise UserError(
+            f"No such option: {command[0]} (the command to measure goes after --: "
+            "frugalbench measure -- python train.py)"
+        )
     factors = emission_factors(country, pue)
     if shutil.which(command[0]) is None:
         raise UserError(f"command not found: {command[0]}")

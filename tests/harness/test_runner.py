@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from frugalbench.config import RunConfig
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, WorkerFailed
 from frugalbench.harness.runner import run, train
 from frugalbench.results import RunResult
 from frugalbench.tasks import get_task
@@ -45,6 +45,36 @@ def test_train_writes_a_model_with_its_training_energy(tmp_path: Path, small_csv
     assert result.status == "ok" and "train" not in result.phases
     assert result.model["training"]["energy_j"] == training["energy_j"]
     assert any("not held-out" in note for note in result.notes)
+
+
+def test_training_reports_its_epochs(tmp_path: Path) -> None:
+    heard: list[tuple[str, int, int]] = []
+    train(
+        get_task("smoke"),
+        "smoke-cnn",
+        tmp_path / "m",
+        params={"epochs": 2},
+        progress=lambda phase, step, total: heard.append((phase, step, total)),
+    )
+    assert [h for h in heard if h[0] == "epoch"] == [("epoch", 1, 2), ("epoch", 2, 2)]
+    assert heard[0] == ("train", 0, 1) and heard[-1] == ("train", 1, 1)
+
+
+def test_progress_reports_are_checked_like_any_reply(
+    tmp_path: Path, small_csv: Path, user_model_dir: Any
+) -> None:
+    """Only training may report, and only a report that makes sense."""
+    directory = user_model_dir("Chatty")
+    result = run(TASK, str(directory), FAST, data=str(small_csv))
+    assert result.status == "failed" and result.failure is not None
+    assert "wrong shape" in result.failure.reason
+    source = f"{directory / 'user_models.py'}:Chatty"
+    heard: list[tuple[str, int, int]] = []
+    train(TASK, source, tmp_path / "ok", str(small_csv), FAST, progress=lambda *a: heard.append(a))
+    assert ("epoch", 1, 2) in heard
+    with pytest.raises(WorkerFailed, match="bad progress report"):
+        train(TASK, source, tmp_path / "bad", str(small_csv), FAST, params={"where": "fit"})
+    assert not (tmp_path / "bad").exists()
 
 
 def test_model_never_sees_a_label(tmp_path: Path, small_csv: Path, user_model_dir) -> None:

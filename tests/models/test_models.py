@@ -42,6 +42,7 @@ def by_reference_params(name: str, tmp_path: Path) -> dict[str, object]:
     from tests.conftest import (
         tiny_audio_classifier,
         tiny_image_classifier,
+        tiny_object_detector,
         tiny_sklearn_file,
         tiny_text_classifier,
     )
@@ -53,6 +54,8 @@ def by_reference_params(name: str, tmp_path: Path) -> dict[str, object]:
         return {"source": str(tiny_audio_classifier(folder, ["chainsaw", "environment"]))}
     if name == "hf-image-classifier":
         return {"source": str(tiny_image_classifier(folder, ["smoke", "no_smoke"]))}
+    if name == "hf-object-detector":
+        return {"source": str(tiny_object_detector(folder, ["smoke"]))}
     if name == "hf-encoder-linear":
         return {"encoder": str(tiny_text_classifier(folder, ["a", "b"])), "max_length": 32}
     if name == "sklearn-file":

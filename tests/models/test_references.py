@@ -157,3 +157,16 @@ def test_hf_audio_and_image_classifiers_run_on_their_tasks(tmp_path: Path) -> No
     result = run(get_task("smoke"), f"hf:{image}", CONFIG)
     assert result.status == "ok", result.failure
     assert result.model["n_parameters"] > 1000
+
+
+def test_a_detector_whose_classes_name_no_task_label_is_refused(tmp_path: Path) -> None:
+    from tests.conftest import tiny_object_detector
+
+    folder = tiny_object_detector(tmp_path / "yolos", ["person", "car"])
+    result = run(get_task("smoke"), f"hf:{folder}", CONFIG)
+    assert result.status == "failed"
+    assert "--label-map" in str(result.failure) and "person" in str(result.failure)
+    mapped = tmp_path / "map.json"
+    mapped.write_text('{"person": "smoke"}')
+    result = run(get_task("smoke"), f"hf:{folder}", CONFIG, label_map=mapped)
+    assert result.status == "ok", result.failure

@@ -114,6 +114,18 @@ def test_boxes_travel_through_the_harness(synthetic: Path) -> None:
     assert result.per_1000_inputs is not None and result.per_1000_inputs.energy_j.median > 0
 
 
+def test_an_hf_object_detector_gives_labels_and_boxes(synthetic: Path, tmp_path: Path) -> None:
+    """A detector's frames become smoke / no_smoke, and its boxes are scored as mean IoU."""
+    from tests.conftest import tiny_object_detector
+
+    folder = tiny_object_detector(tmp_path / "yolos", ["smoke"])
+    result = run(TASK, f"hf:{folder}", RunConfig(repeats=1, idle_s=0.1), data=str(synthetic))
+    assert result.status == "ok", result.failure
+    assert result.model["model"] == "hf-object-detector"
+    assert result.scores is not None and result.scores["n_boxed"] > 0
+    assert result.scores["mean_iou"] > 0  # it drew boxes, and they were scored
+
+
 def test_cnn_inference_runs_without_torch(tmp_path: Path) -> None:
     train, test = stratified_split(TASK.load(None))
     save_model(SmokeCnnModel(epochs=1).fit(train.inputs, train.labels), tmp_path)

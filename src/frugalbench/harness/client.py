@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
@@ -54,6 +55,7 @@ BOX_ENV = {
     "HF_HUB_OFFLINE": "1",
 }
 MAX_ERROR_CHARS = 2000
+ProgressReport = Callable[[int, int, str], None]  # done, total, unit (``models.progress``)
 LOG_CAP_BYTES = 256 * 1024
 
 
@@ -154,8 +156,27 @@ class WorkerClient:
             raise WorkerFailed(phase, self._death_reason()) from None
         return Due(deadline, late)
 
-    def receive(self, phase: str, due: Due, max_bytes: int = 1 << 20) -> Any:
-        """The checked value of one reply; ``WorkerFailed`` for errors, deaths and bad data."""
+    def receive(
+        self,
+        phase: str,
+        due: Due,
+        max_bytes: int = 1 << 20,
+        on_progress: ProgressReport | None = None,
+    ) -> Any:
+        """The checked value of one reply; ``WorkerFailed`` for errors, deaths and bad data.
+
+        With ``on_progress`` (training), the worker may send checked progress reports first."""
+        while True:
+            reply = self._reply(phase, due, max_bytes)
+            if on_progress is None or "progress" not in reply:
+                return self._value(phase, reply)
+            done, total, unit = _progress_report(reply["progress"])
+            if unit is None:
+                self.kill()
+                raise WorkerFailed(phase, "the worker sent a bad progress report")
+            on_progress(done, total, unit)
+
+    def _reply(self, phase: str, due: Due, max_bytes: int) -> dict[str, Any]:
         try:
             reply = wire.decode(wire.read_message(self._recv_fd, due.deadline, max_bytes), False)
         except TimeoutError:
@@ -169,6 +190,9 @@ class WorkerClient:
         if not isinstance(reply, dict) or len(reply) != 1:
             self.kill()
             raise WorkerFailed(phase, "the worker sent a reply of the wrong shape")
+        return reply
+
+    def _value(self, phase: str, reply: dict[str, Any]) -> Any:
         if "box_error" in reply:
             raise WorkerFailed(phase, f"the sandbox could not be set up ({_text(reply)})")
         if "error" in reply:
@@ -185,9 +209,11 @@ class WorkerClient:
         payload: Any = None,
         timeout_s: float | None = None,
         max_bytes: int = 1 << 20,
+        on_progress: ProgressReport | None = None,
     ) -> Any:
         message = wire.encode({"op": op, "payload": payload})
-        return self.receive(phase, self.send(phase, message, timeout_s), max_bytes)
+        due = self.send(phase, message, timeout_s)
+        return self.receive(phase, due, max_bytes, on_progress)
 
     def _death_reason(self) -> str:
         assert self._process is not None
@@ -249,6 +275,21 @@ class WorkerClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _progress_report(value: Any) -> tuple[int, int, str | None]:
+    """``[done, total, unit]`` with 0 <= done <= total and a short word; else unit None."""
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(type(v) is int for v in value[:2])
+        and isinstance(value[2], str)
+        and 0 <= value[0] <= value[1] <= 10**9
+        and value[2].isidentifier()
+        and len(value[2]) <= 20
+    ):
+        return value[0], value[1], value[2]
+    return 0, 0, None
 
 
 def _text(reply: dict[str, Any]) -> str:

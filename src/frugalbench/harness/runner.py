@@ -117,8 +117,11 @@ def train_in_worker(
     params: dict[str, Any],
     data: Dataset,
     out: Path,
+    progress: Progress = _no_progress,
 ) -> TrainOutcome:
-    """Fit a registered model in the worker, measured; record the training beside the weights."""
+    """Fit a registered model in the worker, measured; record the training beside the weights.
+
+    The model's epoch reports reach ``progress`` as the phase ``epoch`` (or its own unit)."""
     from frugalbench.models.directory import Manifest, write_manifest
 
     payload = {
@@ -129,7 +132,11 @@ def train_in_worker(
         "annotations": list(data.annotations),
         "out": str(out),
     }
-    window = measured_window(plan, "train", lambda: worker.call("train", "train", payload))
+
+    def call() -> Any:
+        return worker.call("train", "train", payload, on_progress=lambda d, t, u: progress(u, d, t))
+
+    window = measured_window(plan, "train", call)
     manifest_dict, measurement = window.value, window.measurement
     training = {
         "data": data.describe(),
@@ -182,7 +189,7 @@ def train(
         with WorkerClient(config.timeout_s) as worker:
             plan = make_meter(config, worker.pid)
             outcome = train_in_worker(
-                worker, plan, name, {**extra, **(params or {})}, train_set, staging
+                worker, plan, name, {**extra, **(params or {})}, train_set, staging, progress
             )
         if out.exists():
             shutil.rmtree(out)
@@ -299,6 +306,9 @@ def run(
                     out,
                     deadline,
                     plans,
+                    lambda unit, done, total: progress(
+                        f"train ({unit} {done}/{total})", step, n_steps
+                    ),
                 )
                 phases["train"] = _phase("train", [outcome.window], config, len(train_set))
                 model_dir = out
@@ -404,7 +414,7 @@ def _plan(
     if name in models:
         _check_model_task(models.get(name).task, task)
         train_set, eval_set = holdout_split(dataset, config)
-        info: dict[str, Any] = {"reference": model, "trained_by_harness": True}
+        info: dict[str, Any] = {"reference": model, "model": name, "trained_by_harness": True}
         return _Planned(train_set, eval_set, info, [], None, name, params)
     model_dir = Path(model)
     if not model_dir.exists():
@@ -417,6 +427,7 @@ def _plan(
     eval_set = holdout_split(dataset, config)[1] if split else dataset
     info = {
         "reference": manifest.model,
+        "model": manifest.model,
         "params": manifest.params,
         "directory": str(model_dir),
         "trained_by_harness": False,
@@ -436,11 +447,12 @@ def _train_phase(
     out: Path,
     deadline: float | None,
     plans: list[MeterPlan],
+    progress: Progress = _no_progress,
 ) -> TrainOutcome:
     """A registered model trained in a local worker of its own (never in a job box)."""
     with WorkerClient(config.timeout_s, deadline=deadline) as worker:
         plans.append(make_meter(config, worker.pid))
-        return train_in_worker(worker, plans[-1], model, params, train_set, out)
+        return train_in_worker(worker, plans[-1], model, params, train_set, out, progress)
 
 
 class Workers:

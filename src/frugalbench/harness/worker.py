@@ -49,18 +49,24 @@ def serve(rfd: int, wfd: int) -> None:
             wire.write_message(wfd, wire.encode({"ok": None}))
             return
         try:
-            reply = {"ok": _handle(op, request.get("payload"), state)}
+            reply = {"ok": _handle(op, request.get("payload"), state, wfd)}
         except BaseException as exc:
             traceback.print_exc(file=sys.stderr)
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         wire.write_message(wfd, wire.encode(reply))
 
 
-def _handle(op: str, payload: Any, state: dict[str, Any]) -> Any:
+def _handle(op: str, payload: Any, state: dict[str, Any], wfd: int) -> Any:
     if op == Op.PING:
         return "pong"
     if op == Op.TRAIN:
-        return _train(payload)
+        from frugalbench.models import progress
+
+        def tell(done: int, total: int, unit: str) -> None:
+            wire.write_message(wfd, wire.encode({"progress": [int(done), int(total), unit]}))
+
+        with progress.listening(tell):
+            return _train(payload)
     if op == Op.LOAD:
         from frugalbench.models.directory import load_model
 

@@ -1,10 +1,14 @@
-"""Hugging Face audio and image classifiers by name (``--model hf:DIR`` on ``chainsaw``/``smoke``).
+"""Hugging Face audio and image models by name (``--model hf:DIR`` on ``chainsaw``/``smoke``).
 
 As for text (:mod:`frugalbench.models.hf_text`): "training" reads the model, maps its
 ``config.id2label`` onto the task's labels (by name, or ``--label-map``), and keeps the model's
 files in the model directory. Inference runs on PyTorch (these exports are model-specific), and
 everything a user's deployment would do happens inside the measured window: the task's 12 kHz
 waveforms resampled to the model's rate, the frames decoded and prepared by the model's processor.
+
+An object detector (``AutoModelForObjectDetection``: DETR, YOLOS, ...) answers a frame with the
+task label of its best detection above ``threshold`` and that detection's box (scored as mean IoU);
+a frame without one gets the task label that none of the detector's classes maps to.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, ClassVar, Self
 
 from frugalbench.errors import UserError
 from frugalbench.models.base import Model
-from frugalbench.models.hf_text import load_pretrained, map_labels
+from frugalbench.models.hf_text import label_key, load_pretrained, map_labels
 from frugalbench.models.registry import models
 
 FOLDER = "hf"
@@ -102,12 +106,99 @@ class HFImageClassifier(_HFClassifier):
     pre = "AutoImageProcessor"
 
     def _batch(self, inputs: Sequence[Any]) -> Any:
-        import io
+        return _images(self.processor_, inputs)
 
-        from PIL import Image
 
-        images = []
-        for frame in inputs:
-            with Image.open(io.BytesIO(frame.image)) as im:
-                images.append(im.convert("RGB"))
-        return self.processor_(images=images, return_tensors="pt")
+def _images(processor: Any, inputs: Sequence[Any]) -> Any:
+    """Decode the frames' JPEG bytes and prepare them as the model's processor does."""
+    import io
+
+    from PIL import Image
+
+    images = []
+    for frame in inputs:
+        with Image.open(io.BytesIO(frame.image)) as im:
+            images.append(im.convert("RGB"))
+    return processor(images=images, return_tensors="pt")
+
+
+@models.register("hf-object-detector")
+class HFObjectDetector(HFImageClassifier):
+    name = "hf-object-detector"
+    task = "smoke"
+    description = "a Hugging Face object detector by name (hf:ID or hf:/dir): label and box"
+    kind = "AutoModelForObjectDetection"
+    pre = "AutoImageProcessor"
+    batch_size = 8
+
+    def __init__(
+        self, source: str = "", label_map: dict[str, str] | None = None, threshold: float = 0.5
+    ) -> None:
+        super().__init__(source, label_map)
+        self.threshold = threshold
+
+    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+        """Classes that name a task label (or are mapped) raise it; the others are ignored."""
+        self.processor_, self.net_ = load_pretrained(self.source, self.kind, self.pre)
+        task_labels = sorted(set(labels))
+        id2label = self.net_.config.id2label
+        classes = [str(id2label[i]) for i in range(len(id2label))]
+        by_key = {label_key(t) for t in task_labels}
+        known = [c for c in classes if c in (self.label_map or {}) or label_key(c) in by_key]
+        mapped = map_labels(known, task_labels, self.label_map or {}) if known else []
+        self.labels_ = [mapped[known.index(c)] if c in known else "" for c in classes]
+        left = [t for t in task_labels if t not in self.labels_]
+        if len(left) != 1:
+            raise UserError(
+                f"the detector's classes {classes} must name every task label {task_labels} but "
+                "one (the frames without a detection): pass --label-map FILE (JSON, class -> label)"
+            )
+        self.empty_label_ = left[0]
+        return self
+
+    def predict(self, inputs: Sequence[Any]) -> list[str]:
+        import torch
+
+        self.net_.eval()
+        out: list[str] = []
+        self.boxes_out: list[list[float] | None] = []
+        with torch.inference_mode():
+            for start in range(0, len(inputs), self.batch_size):
+                batch = self._batch(list(inputs[start : start + self.batch_size]))
+                found = self.processor_.post_process_object_detection(
+                    self.net_(**batch), threshold=self.threshold
+                )  # no target sizes: corners relative to the image
+                for frame in found:
+                    label, box = self._best(frame)
+                    out.append(label)
+                    self.boxes_out.append(box)
+        return out
+
+    def _best(self, frame: dict[str, Any]) -> tuple[str, list[float] | None]:
+        """The highest-scoring detection of a mapped class, as (label, YOLO box)."""
+        best = None
+        for score, cls, corners in zip(
+            frame["scores"], frame["labels"], frame["boxes"], strict=True
+        ):
+            if self.labels_[int(cls)] and (best is None or float(score) > best[0]):
+                best = (float(score), self.labels_[int(cls)], [float(v) for v in corners])
+        if best is None:
+            return self.empty_label_, None
+        x0, y0, x1, y1 = (min(max(v, 0.0), 1.0) for v in best[2])
+        if x1 <= x0 or y1 <= y0:
+            return best[1], None
+        return best[1], [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
+
+    def extra_outputs(self) -> dict[str, Any]:
+        return {"boxes": list(getattr(self, "boxes_out", []))}
+
+    def save_state(self, directory: Path) -> list[str]:
+        files = super().save_state(directory)
+        (directory / "labels.json").write_text(
+            json.dumps({"labels": self.labels_, "empty": self.empty_label_}) + "\n"
+        )
+        return files
+
+    def load_state(self, directory: Path) -> None:
+        super().load_state(directory)
+        self.empty_label_ = str(json.loads((directory / "labels.json").read_text())["empty"])

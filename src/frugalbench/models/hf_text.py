@@ -24,7 +24,7 @@ from frugalbench.models.registry import models
 HUB_HINT = "download it once where there is network (save_pretrained) and pass hf:/path/to/dir"
 
 
-def _key(label: str) -> str:
+def label_key(label: str) -> str:
     """``0_not_relevant``, ``Not relevant`` and ``not-relevant`` name the same class."""
     return re.sub(r"[^a-z0-9]+", "", re.sub(r"^\d+[_\s-]+", "", label.lower()))
 
@@ -33,10 +33,10 @@ def map_labels(
     model_labels: Sequence[str], task_labels: Sequence[str], label_map: Mapping[str, str]
 ) -> list[str]:
     """The task label of each model output, in output order; ``UserError`` listing both sides."""
-    by_key = {_key(t): t for t in task_labels}
+    by_key = {label_key(t): t for t in task_labels}
     out, missing = [], []
     for label in model_labels:
-        target = label_map.get(label) or by_key.get(_key(label))
+        target = label_map.get(label) or by_key.get(label_key(label))
         if target is None or target not in task_labels:
             missing.append(label)
         out.append(target or "")

@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.detection import ThresholdedDetector
+from frugalbench.models.progress import report
 from frugalbench.models.registry import models
 
 INT8_MIN_AGREEMENT = 0.995
@@ -105,7 +106,7 @@ class LogMelCnnModel(ThresholdedDetector, Model):
         optimiser, schedule = one_cycle(net, self.lr, self.epochs, len(y), self.batch_size)
         loss_fn = torch.nn.CrossEntropyLoss(weight=balanced_class_weights(y, len(self.classes_)))
         net.train()
-        for _ in range(self.epochs):
+        for epoch in range(self.epochs):
             order = rng.permutation(len(y))
             for start in range(0, len(y), self.batch_size):
                 idx = order[start : start + self.batch_size]
@@ -117,6 +118,7 @@ class LogMelCnnModel(ThresholdedDetector, Model):
                 loss.backward()
                 optimiser.step()
                 schedule.step()
+            report(epoch + 1, self.epochs)
         net.eval()
         with torch.no_grad():
             fp32_pred = net(torch.from_numpy(x)).argmax(1).numpy()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from frugalbench.models.base import Model
+from frugalbench.models.progress import report
 from frugalbench.models.registry import models
 from frugalbench.models.text.minilm import OnnxNetMixin
 
@@ -95,6 +96,7 @@ class MiniLMFinetunedModel(OnnxNetMixin, Model):
                 file=sys.stderr,
                 flush=True,
             )
+            report(epoch + 1, self.epochs)
         self.onnx_ = export_onnx(net, self.quantize)
         self.tokenizer_ = tokenizer_json()
         return self

@@ -2,7 +2,7 @@
 
 - a registered name (``tfidf-linear``), or ``module:Class`` / ``file.py:Class`` (train only);
 - ``hf:ORG/NAME`` or ``hf:/path/to/dir``: a Hugging Face text, audio or image classifier (by
-  the task's input kind);
+  the task's input kind), or an object detector (by the architecture in its ``config.json``);
 - ``hf-encoder:ORG/NAME`` or ``hf-encoder:/path/to/dir``: any sentence encoder + a trained
   linear head (``hf-encoder-linear``; plain ``hf-encoder-linear`` is the bundled MiniLM);
 - ``sklearn:FILE.joblib``: a fitted scikit-learn pipeline.
@@ -49,13 +49,27 @@ def parse_reference(
         params: dict[str, Any] = {"source": str(_hf_folder(model, source))}
         if label_map is not None:
             params["label_map"] = read_label_map(label_map)
-        return HF_BY_KIND[input_kind], params
+        return _hf_model_for(input_kind, Path(params["source"])), params
     if model.startswith("sklearn:"):
         path = Path(model[len("sklearn:") :]).expanduser()
         if not path.is_file():
             raise UserError(f"{model}: no such file (a joblib file of a fitted pipeline)")
         return "sklearn-file", {"path": str(path.resolve())}
     return model, {}
+
+
+def _hf_model_for(input_kind: str, folder: Path) -> str:
+    """The registered model for an ``hf:`` folder: by the task's input kind, and for images by
+    the architecture its ``config.json`` names (a detector gives boxes, a classifier does not)."""
+    if input_kind == "image":
+        try:
+            config = json.loads((folder / "config.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            config = {}  # the worker's loader says what is wrong with the folder
+        names = config.get("architectures") or [] if isinstance(config, dict) else []
+        if any(str(n).endswith("ForObjectDetection") for n in names):
+            return "hf-object-detector"
+    return HF_BY_KIND[input_kind]
 
 
 def _hf_folder(model: str, source: str) -> Path:

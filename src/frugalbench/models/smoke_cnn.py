@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.detection import ThresholdedDetector
+from frugalbench.models.progress import report
 from frugalbench.models.registry import models
 
 
@@ -115,7 +116,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
         class_loss = torch.nn.CrossEntropyLoss(weight=balanced_class_weights(y, len(self.classes_)))
         k = len(self.classes_)
         net.train()
-        for _ in range(self.epochs):
+        for epoch in range(self.epochs):
             order = rng.permutation(len(y))
             for start in range(0, len(y), self.batch_size):
                 idx = order[start : start + self.batch_size]
@@ -135,6 +136,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
                 loss.backward()
                 optimiser.step()
                 schedule.step()
+            report(epoch + 1, self.epochs)
         net.eval()
         self.onnx_ = export_onnx(
             net, (torch.from_numpy(x[:2]),), ["frame"], {"frame": {0: "batch"}}
