@@ -68,7 +68,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import cross_validate, print_sweeps
+    from frugalbench.harness.crossval import cross_validate, print_groups, print_sweeps
     from frugalbench.tasks import get_task
 
     data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
@@ -98,6 +98,8 @@ def main() -> int:
             f"{s['chainsaw_recall']['mean']:.3f} +- {s['chainsaw_recall']['sd']:.3f}   "
             f"{s['false_alarm_rate']['mean']:.3f} +- {s['false_alarm_rate']['sd']:.3f}"
         )
+    if cv:
+        print_groups(cv, ["accuracy", "chainsaw_recall", "false_alarm_rate"], label="group")
     print_sweeps(cv, "chainsaw")
     print(
         f"\ndetect ({speed['model']}): {speed['audio_h']:.2f} h of audio in "

@@ -5,7 +5,7 @@
 Takes, from each HPWREN fire sequence, pairs of consecutive frames (one minute apart, so the
 temporal model has a real previous frame) before and after ignition, scales them to 320 px wide
 (JPEG quality 85) and writes ``labels.csv`` with the sequence, time and provenance of each. The
-frames are public domain (HPWREN, UC San Diego; credit kept in LICENSE.md).
+frames are for non-commercial use with credit to HPWREN / UC San Diego (see LICENSE.md).
 """
 
 from __future__ import annotations

@@ -48,6 +48,20 @@ def test_chainsaw_benchmark_runs(tmp_path: Path) -> None:
     assert data["detect"]["audio_h"] > 0.019 and data["detect"]["energy_j"] > 0
 
 
+def test_smoke_benchmark_holds_out_each_camera(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    bundled = ROOT / "src" / "frugalbench" / "tasks" / "data" / "smoke"
+    proc = run_benchmark(
+        "smoke.py", "--data", str(bundled), "--models", "majority", "smoke-change-linear",
+        "--json", str(out),
+    )  # fmt: skip
+    data = json.loads(out.read_text())
+    for name in ("majority", "smoke-change-linear"):
+        assert set(data["cv"][name]["by_group"]) == {"rm-w", "syp-w"}  # each camera held out
+        assert data["cv"][name]["summary"]["predict_cpu_s_per_1000"]["mean"] > 0
+    assert "per held-out camera" in proc.stdout
+
+
 def test_server_load_runs(tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     run_benchmark(

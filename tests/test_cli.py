@@ -261,7 +261,13 @@ def test_bench_smoke_ladder_on_the_bundled_frames(tmp_path: Path) -> None:
     rows = json.loads((out / "results.json").read_text())["rows"]
     assert [r["model"] for r in rows] == ["majority", "smoke-change-linear"]
     assert all(r["result"]["status"] == "ok" for r in rows)
-    assert rows[1]["result"]["task"]["data"]["n_groups"] == 1  # one camera sequence held out
+    assert rows[1]["result"]["task"]["data"]["n_groups"] == 1  # one camera held out per fold
+    assert len(rows[1]["folds"]) == 1  # two cameras, two folds: each camera held out once
+    assert set(rows[1]["by_group"]) == {"rm-w", "syp-w"}
+    assert rows[1]["accuracy"][0] == pytest.approx(
+        sum(g["accuracy"] for g in rows[1]["by_group"].values()) / 2  # equal-sized cameras
+    )
+    assert "per held-out group" in done.stdout and "spread" in done.stdout
     assert (out / "pareto.png").stat().st_size > 10_000
     assert "smoke" in cli("tasks").stdout
 

@@ -13,6 +13,9 @@ class RunConfig(BaseModel):
     timeout_s: float = Field(900.0, gt=0, description="limit for any one phase in the worker")
     seed: int = 42
     test_size: float = Field(0.2, gt=0, lt=1, description="held-out share when splitting")
+    fold: int = Field(
+        0, ge=0, description="which grouped fold is held out (data with recordings or cameras)"
+    )
     country: str | None = Field(None, description="ISO code of the grid; None = world average")
     pue: float | None = Field(None, ge=1.0, description="None = the shipped default")
     meter: str = Field("auto", description="auto, process, rapl, nvml or codecarbon")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -199,7 +200,6 @@ def print_bench(
         table.add_column(col, justify="left" if col in ("", "model", "notes") else "right")
     for row in rows:
         r = row.result
-        per = r.per_1000_inputs
         training = (r.model.get("training") or {}).get("energy_j")
         notes = []
         if r.status != "ok" and r.failure:
@@ -216,17 +216,21 @@ def print_bench(
             table,
             "*" if row.pareto else "",
             row.model,
-            *(
-                f"{scalar_scores(r.scores)[k]:.4f}" if k in scalar_scores(r.scores) else ""
-                for k in score_names
-            ),
-            fmt_summary_j(per.energy_j) if per else "",
+            *(_fold_score(row, k) for k in score_names),
+            _fold_energy(row),
             fmt_j(training) if training is not None else "",
             _fmt_bytes(r.model.get("size_bytes")),
             _fmt_count(r.model.get("n_parameters")),
             "; ".join(notes),
         )
     console.print(table)
+    n_folds = max((len(r.folds) for r in rows), default=1)
+    if n_folds > 1:
+        console.print(
+            f"grouped evaluation: {n_folds} folds, each group held out once; scores are the mean "
+            "± sd over folds, energy the median over folds (range)"
+        )
+        print_bench_groups(console, rows, score_names)
     band = next((r.result.per_1000_inputs for r in rows if r.result.per_1000_inputs), None)
     if band is not None and band.energy_band_j is not None and band.energy_j.median > 0:
         low = band.energy_band_j.low / band.energy_j.median
@@ -236,6 +240,66 @@ def print_bench(
             "figure): it moves all rows together, so ratios between rows are as sharp as the "
             "repeat intervals"
         )
+
+
+def _fold_score(row: BenchRow, key: str) -> str:
+    if len(row.folds) == 1:
+        scores = scalar_scores(row.result.scores)
+        return f"{scores[key]:.4f}" if key in scores else ""
+    found = row.score(key)
+    return f"{found[0]:.3f}±{found[1]:.2f}" if found else ""
+
+
+def _fold_energy(row: BenchRow) -> str:
+    per = row.result.per_1000_inputs
+    if len(row.folds) == 1:
+        return fmt_summary_j(per.energy_j) if per else ""
+    span = row.energy_interval_j
+    if row.energy_per_1000_j is None or span is None:
+        return ""
+    return f"{fmt_j(row.energy_per_1000_j)} ({fmt_j(span[0])} - {fmt_j(span[1])})"
+
+
+GROUP_SCORES = ("accuracy", "recall", "false_alarm_rate", "mean_iou")
+
+
+def print_bench_groups(
+    console: Console, rows: Sequence[BenchRow], score_names: Sequence[str]
+) -> None:
+    """Each held-out group (recorder, camera) by model: where a ladder holds and where not."""
+    groups = sorted({g for r in rows for g in r.by_group()})
+    present = {k for r in rows for v in r.by_group().values() for k in v}
+    keys = [k for k in present if k.endswith(GROUP_SCORES) and "macro" not in k]
+    keys.sort(key=lambda k: [k.endswith(g) for g in GROUP_SCORES].index(True))
+    table = Table(
+        title="per held-out group: " + " / ".join(k.replace("_", " ") for k in keys),
+        title_justify="left",
+    )
+    table.add_column("group")
+    table.add_column("inputs", justify="right")
+    for r in rows:
+        table.add_column(r.model, justify="right")
+    for group in groups:
+        cells = [r.by_group().get(group, {}) for r in rows]
+        n = next((c["n"] for c in cells if c), 0)
+        table.add_row(group, str(n), *(_group_cell(c, keys) for c in cells))
+    table.add_row(
+        "spread (sd)",
+        "",
+        *(_spread(r, keys[0]) for r in rows),
+    )
+    console.print(table)
+
+
+def _group_cell(scores: dict[str, Any], keys: Sequence[str]) -> str:
+    return " / ".join("-" if scores.get(k) is None else f"{scores[k]:.2f}" for k in keys)
+
+
+def _spread(row: BenchRow, key: str) -> str:
+    values = [v[key] for v in row.by_group().values() if v.get(key) is not None]
+    if len(values) < 2:
+        return ""
+    return f"{statistics.stdev(values):.3f} (min {min(values):.2f})"
 
 
 def _fmt_bytes(n: int | None) -> str:

@@ -97,6 +97,25 @@ def test_change_model_boxes_the_new_smoke(split: tuple[Dataset, Dataset]) -> Non
     assert scores["mean_iou"] is not None and scores["mean_iou"] >= 0.3
 
 
+def test_change_model_does_not_learn_that_stills_are_smoke(
+    split: tuple[Dataset, Dataset],
+) -> None:
+    """In the collection the stills (no previous frame: no change to see) are all smoke, while
+    every smoke-free frame follows another: "no change" must not be learnt as smoke."""
+    from frugalbench.image.decode import Frame
+
+    train, test = split
+    frames = list(train.inputs)
+    smoke = [f for f, y in zip(frames, train.labels, strict=True) if y == "smoke"]
+    clear = [Frame(f.image, frames[(i + 7) % len(frames)].image) for i, f in enumerate(frames)]
+    stills = [Frame(f.image, None) for f in smoke]
+    model = SmokeChangeLinearModel().fit(
+        [*clear, *stills, *smoke], ["no_smoke"] * len(clear) + ["smoke"] * 2 * len(smoke)
+    )
+    alone = [Frame(f.image, None) for f in test.inputs]
+    assert set(model.predict(alone)) == {"no_smoke"}  # nothing to compare with: no alarm
+
+
 def test_colour_texture_rung_on_real_frames() -> None:
     train, test = stratified_split(TASK.load(None))
     model = ColourTextureLinearModel().fit(train.inputs, train.labels)

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from frugalbench.errors import UserError
-from frugalbench.tasks import get_task, grouped_folds, stratified_split
+from frugalbench.tasks import get_task, grouped_fold_count, grouped_folds, stratified_split
 from frugalbench.tasks.audio_folder import group_of
 from frugalbench.tasks.chainsaw import bundled_path, hub_rows_to_dataset
 
@@ -35,7 +35,8 @@ def test_bundled_clips_are_real_windows_with_groups_and_licences() -> None:
     data = TASK.load(None)
     assert set(data.labels) == {"chainsaw", "environment"}
     assert all(x.shape == (36_000,) and x.dtype == np.float32 for x in data.inputs)
-    assert len(set(data.groups)) == 20 and not data.skipped
+    assert len(set(data.groups)) == 17 and not data.skipped  # one Song Meter: one group
+    assert "recorder:S4A03895" in data.groups
     assert (bundled_path() / "LICENSE.md").exists()
     licences = {r["license"] for r in csv.DictReader((bundled_path() / "labels.csv").open())}
     assert all(any(k in lic for k in ("Apache", "MIT", "BSD")) for lic in licences)
@@ -52,12 +53,36 @@ def test_split_never_puts_one_recording_on_both_sides() -> None:
         assert not {data.groups[i] for i in tr} & {data.groups[i] for i in te}
 
 
+def test_every_group_is_held_out_in_exactly_one_fold() -> None:
+    data = TASK.load(None)
+    n = grouped_fold_count(data)
+    held_out = [set(stratified_split(data, 0.2, 42, fold)[1].groups) for fold in range(n)]
+    assert sorted(g for fold in held_out for g in fold) == sorted(set(data.groups))
+    with pytest.raises(ValueError, match="does not exist"):
+        stratified_split(data, 0.2, 42, n)
+
+
+def test_scores_by_group_are_each_groups_own() -> None:
+    scores = TASK.score_by_group(
+        ["chainsaw", "environment", "chainsaw", "chainsaw"],
+        ["chainsaw", "chainsaw", "environment", "chainsaw"],
+        ["a", "a", "b", "b"],
+    )
+    assert scores["a"]["n"] == 2 and scores["a"]["accuracy"] == 0.5
+    assert scores["a"]["false_alarm_rate"] == 1.0 and scores["b"]["chainsaw_recall"] == 0.5
+    assert scores["b"]["false_alarm_rate"] is None  # no environment window there
+    assert "confusion_matrix" not in scores["a"]
+
+
 def test_freesound_takes_are_grouped_by_id() -> None:
     assert group_of("222524_wood chipper.mp3", {}) == "freesound:222524"
     assert group_of("chainsaw1.wav", {"note": "3 s identical to Freesound 222524"}) == (
         "freesound:222524"
     )
     assert group_of("a.wav", {"group": "take-7"}) == "take-7"
+    # one Song Meter's 24-hour series is one site: all its files on one side of a split
+    assert group_of("S4A03895_20190522_003000.wav", {}) == "recorder:S4A03895"
+    assert group_of("S4A03895_20190523_010000.wav", {}) == "recorder:S4A03895"
     assert group_of("forest1.wav", {}) == "forest1.wav"
 
 
@@ -103,9 +128,16 @@ def test_a_collection_of_sources_is_read_as_one_dataset(tmp_path: Path) -> None:
         folder = tmp_path / source
         folder.mkdir()
         sf.write(folder / "x.wav", noise(3.0), 16_000)
-        write_labels(folder, [{"file": "x.wav", "label": label}])
+        sf.write(folder / "222524_saw.wav", noise(3.0), 16_000)  # one Freesound take, twice
+        write_labels(
+            folder,
+            [{"file": "x.wav", "label": label}, {"file": "222524_saw.wav", "label": "chainsaw"}],
+        )
     data = TASK.load(str(tmp_path))
-    assert data.groups == ("site-a/x.wav", "site-b/x.wav")
+    groups = {i.split("@")[0]: g for i, g in zip(data.ids, data.groups, strict=True)}
+    assert groups["site-a/x.wav"] == "site-a/x.wav" and groups["site-b/x.wav"] == "site-b/x.wav"
+    # a Freesound id names the same sound in any source: one group across both
+    assert groups["site-a/222524_saw.wav"] == groups["site-b/222524_saw.wav"] == "freesound:222524"
 
 
 @pytest.mark.parametrize(

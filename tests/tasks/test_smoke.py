@@ -42,6 +42,41 @@ def write_folder(root: Path, rows: list[str], files: dict[str, bytes]) -> Path:
     return root
 
 
+def test_a_collection_of_sources_is_grouped_by_camera(tmp_path: Path) -> None:
+    """Sub-folders that each hold a labels.csv load together; splits keep a camera whole, across
+    sources and years; stills (a time column left empty) get no previous frame."""
+    frame = jpeg()
+    write_folder(
+        tmp_path / "figlib",
+        ["file,smoke,sequence,unix_time",
+         "s/1.jpg,0,20180728_FIRE_rm-w-mobo-c,100", "s/2.jpg,1,20180728_FIRE_rm-w-mobo-c,160",
+         "t/1.jpg,0,20160604_FIRE_rm-n-mobo-c,100", "t/2.jpg,1,20160604_FIRE_rm-n-mobo-c,160"],
+        {"s/1.jpg": frame, "s/2.jpg": frame, "t/1.jpg": frame, "t/2.jpg": frame},
+    )  # fmt: skip
+    write_folder(
+        tmp_path / "afm_seq",
+        ["file,smoke,sequence,unix_time,est_order",
+         "u/1.jpg,0,afm_20190810_rm-w,,0", "u/2.jpg,1,afm_20190810_rm-w,,1"],
+        {"u/1.jpg": frame, "u/2.jpg": frame},
+    )  # fmt: skip
+    write_folder(
+        tmp_path / "stills",
+        ["file,smoke,sequence,unix_time,camera",
+         "v/1.jpg,1,afm_20190715_mlo-s,,", "v/2.jpg,1,mixed,,lp-n"],
+        {"v/1.jpg": frame, "v/2.jpg": frame},
+    )  # fmt: skip
+    data = get_task("smoke").load(str(tmp_path))
+    assert len(data) == 8 and "afm_seq/u/2.jpg" in data.ids
+    camera = dict(zip(data.ids, data.groups, strict=True))
+    assert camera["figlib/s/1.jpg"] == camera["afm_seq/u/1.jpg"] == "rm-w"  # two years, one camera
+    assert camera["figlib/t/2.jpg"] == "rm-n" and camera["stills/v/2.jpg"] == "lp-n"
+    previous = {i: f.previous for i, f in zip(data.ids, data.inputs, strict=True)}
+    assert previous["afm_seq/u/2.jpg"] is not None  # ordered by its estimated order
+    assert previous["stills/v/1.jpg"] is None and previous["stills/v/2.jpg"] is None
+    scores = get_task("smoke").score(["no_smoke", "no_smoke"], ["smoke", "no_smoke"])
+    assert scores["false_alarms_per_camera_hour"] == pytest.approx(30.0)  # half of 60 frames
+
+
 def test_folder_with_boxes_and_bad_files(tmp_path: Path) -> None:
     good = jpeg()
     root = write_folder(
@@ -120,7 +155,7 @@ def test_hub_rows_become_frames_with_boxes() -> None:
          "image_name": "c.jpg", "camera": "cam2", "date": "2024-06-02T10-00-00"},
     ]  # fmt: skip
     data = hub_rows_to_dataset(rows, "hub:test")
-    assert data.labels == ("smoke", "no_smoke") and data.groups == ("cam1/2024-06-01",) * 2
+    assert data.labels == ("smoke", "no_smoke") and data.groups == ("cam1",) * 2  # the camera
     assert data.annotations[0] == [(0.5, 0.5, 0.2, 0.3)]
     assert data.inputs[1].previous == data.inputs[0].image
     assert dict(data.skipped) == {"c.jpg": "empty file"}

@@ -319,3 +319,15 @@ def test_a_flagged_result_is_evaluated_again_under_the_rerun_rule(
     status, _, stored = service._evaluate(settings, challenge, submission, [], 1)
     assert status == "ok" and len(calls) == runs
     assert service.flagged(stored) == ["contaminated"]
+
+
+def test_per_group_scores_are_withheld_until_publication() -> None:
+    """Small groups' scores would read back hidden labels, as a confusion matrix would."""
+    from frugalbench.web.app import WITHHELD, public_result
+    from frugalbench.web.db import Challenge
+
+    result = {"scores": {"accuracy": 0.5, "by_group": {"cam-1": {"n": 1, "accuracy": 1.0}}}}
+    shown = public_result(result, Challenge(slug="c", task="smoke", hidden_data="x"))
+    assert shown is not None and shown["scores"] == {"accuracy": 0.5, "by_group": WITHHELD}
+    published = Challenge(slug="c", task="smoke", hidden_data="x", published=True)
+    assert public_result(result, published) == result

@@ -233,13 +233,25 @@ def holdout_split(dataset: Dataset, config: RunConfig) -> tuple[Dataset, Dataset
     from frugalbench.tasks import stratified_split
 
     try:
-        return stratified_split(dataset, config.test_size, config.seed)
+        return stratified_split(dataset, config.test_size, config.seed, config.fold)
     except ValueError as exc:
         raise UserError(
             f"{dataset.source}: cannot make a stratified {1 - config.test_size:.0%}/"
             f"{config.test_size:.0%} split ({exc}); give a larger file, or evaluate a trained "
             "model directory on the whole file"
         ) from None
+
+
+def _scores(
+    task: Task, data: Dataset, predictions: list[str], outputs: dict[str, Any]
+) -> dict[str, Any]:
+    """The task's scores, and per group (recorder, camera) when the data has groups."""
+    scores = task.score(data.labels, predictions, data.annotations, outputs)
+    if data.groups:
+        scores["by_group"] = task.score_by_group(
+            data.labels, predictions, data.groups, data.annotations, outputs
+        )
+    return scores
 
 
 def _check_model_task(model_task: str, task: Task) -> None:
@@ -368,7 +380,7 @@ def run(
         },
         model=model_info,
         config=config,
-        scores=task.score(eval_set.labels, predictions, eval_set.annotations, evaluation.outputs)
+        scores=_scores(task, eval_set, predictions, evaluation.outputs)
         if evaluation and predictions and not failure
         else None,
         phases=phases,

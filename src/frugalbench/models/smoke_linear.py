@@ -9,7 +9,7 @@ also gives a box, around the largest smoke-like change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from frugalbench.models.registry import models
 from frugalbench.models.sklearn_pipeline import FeatureLinearDetector
@@ -51,16 +51,31 @@ class SmokeChangeLinearModel(FeatureLinearDetector):
     )
     features = staticmethod(_change)
 
+    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+        """Learns from the frames that have a previous one: a frame without one (a sequence's
+        first, or a still) shows no change, and in collections where the stills are all smoke,
+        "no change" would be learnt as smoke."""
+        keep = [i for i, frame in enumerate(inputs) if frame.previous is not None]
+        if len({labels[i] for i in keep}) < 2:
+            keep = list(range(len(inputs)))
+        return super().fit([inputs[i] for i in keep], [labels[i] for i in keep])
+
     def class_probabilities(self, inputs: Sequence[Any]) -> tuple[list[str], Any]:
         """The pipeline's model on the change summary, keeping the change maps for the boxes:
-        one decode and one pass over the pixels serve both."""
+        one decode and one pass over the pixels serve both. A frame without a previous one has
+        no change to show: it raises no alarm."""
         from frugalbench.image.decode import frames_to_arrays
         from frugalbench.image.features import SIZE, change_maps, change_summary
 
         now, before = frames_to_arrays(list(inputs), SIZE, previous=True)
         self._maps = change_maps(now, before)
         proba = self.pipeline_[1:].predict_proba(change_summary(*self._maps))
-        return [str(c) for c in self.pipeline_.classes_], proba
+        classes = [str(c) for c in self.pipeline_.classes_]
+        alone = [i for i, frame in enumerate(inputs) if frame.previous is None]
+        if alone and self.positive in classes:
+            proba[alone] = 0.0
+            proba[alone, 1 - classes.index(self.positive)] = 1.0
+        return classes, proba
 
     def predict(self, inputs: Sequence[Any]) -> list[str]:
         from frugalbench.image.features import change_box

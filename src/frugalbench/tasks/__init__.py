@@ -16,17 +16,18 @@ def get_task(name: str) -> Task:
 
 
 def stratified_split(
-    dataset: Dataset, test_size: float = 0.2, seed: int = 42
+    dataset: Dataset, test_size: float = 0.2, seed: int = 42, fold: int = 0
 ) -> tuple[Dataset, Dataset]:
     """The fixed, seeded, stratified train/test split used when no separate test data is given.
 
-    A dataset with ``groups`` is split by group (one fold of a seeded ``StratifiedGroupKFold``
-    with ``round(1 / test_size)`` folds): every window of a recording stays on one side.
+    A dataset with ``groups`` is split by group (fold ``fold`` of a seeded
+    ``StratifiedGroupKFold`` with ``grouped_fold_count`` folds): every window of a recording,
+    every frame of a camera, stays on one side.
     """
     from sklearn.model_selection import train_test_split
 
     if dataset.groups:
-        return grouped_split(dataset, test_size, seed)
+        return grouped_split(dataset, test_size, seed, fold)
     indices: Sequence[int] = list(range(len(dataset)))
     train_idx, test_idx = train_test_split(
         indices, test_size=test_size, random_state=seed, stratify=list(dataset.labels)
@@ -55,9 +56,19 @@ def grouped_folds(
     return out
 
 
-def grouped_split(dataset: Dataset, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
-    # few groups (two camera sequences) make fewer folds: one group is then held out whole
-    n_splits = max(2, min(round(1 / test_size), len(set(dataset.groups))))
-    train_idx, test_idx = grouped_folds(dataset, n_splits, seed)[0]
-    tag = f"grouped,seed={seed},test_size={test_size}"
+def grouped_fold_count(dataset: Dataset, test_size: float = 0.2) -> int:
+    """``round(1 / test_size)`` folds; few groups (two cameras) make fewer, one group each."""
+    return max(2, min(round(1 / test_size), len(set(dataset.groups))))
+
+
+def grouped_split(
+    dataset: Dataset, test_size: float, seed: int, fold: int = 0
+) -> tuple[Dataset, Dataset]:
+    n_splits = grouped_fold_count(dataset, test_size)
+    if not 0 <= fold < n_splits:
+        raise ValueError(f"fold {fold} of {n_splits} grouped folds does not exist")
+    train_idx, test_idx = grouped_folds(dataset, n_splits, seed)[fold]
+    tag = f"grouped,seed={seed},test_size={test_size}" + (
+        f",fold={fold}/{n_splits}" if fold else ""
+    )
     return dataset.subset(train_idx, f"train[{tag}]"), dataset.subset(test_idx, f"test[{tag}]")

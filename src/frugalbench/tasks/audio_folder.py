@@ -33,6 +33,8 @@ LABELS_FILE = "labels.csv"
 EXCLUDED_LABELS = frozenset({"unverified", "unknown", "ignore"})
 _FREESOUND_ID = re.compile(r"^(\d+)_")
 _NOTE_FREESOUND = re.compile(r"Freesound (\d+)")
+# a recorder's serial in its file names: Wildlife Acoustics Song Meters write SERIAL_YYYYMMDD_HHMMSS
+_RECORDER = re.compile(r"^(S4A\d+|SMU\d+|SM\d+[A-Z]?\d*)_\d{8}_\d{6}")
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,14 @@ class Entry:
 
 
 def group_of(name: str, row: dict[str, str]) -> str:
-    """The recording a file belongs to: a ``group`` column if given; else its Freesound id (the
-    file-name prefix, or a note saying the audio repeats a Freesound sound); else the file."""
+    """What a split keeps whole: a ``group`` column if given; else the recorder named in the file
+    name (a 24-hour series of one Song Meter is one site); else its Freesound id (the file-name
+    prefix, or a note saying the audio repeats a Freesound sound); else the file."""
     if row.get("group"):
         return row["group"]
+    recorder = _RECORDER.match(Path(name).name)
+    if recorder:
+        return f"recorder:{recorder.group(1)}"
     match = _FREESOUND_ID.match(Path(name).name) or _NOTE_FREESOUND.search(row.get("note", ""))
     return f"freesound:{match.group(1)}" if match else name
 
@@ -111,7 +117,10 @@ def _from_labels_file(
                 "give paths relative to the labels file"
             )
         extra = {k: v for k, v in row.items() if k not in ("file", "label") and k is not None}
-        entries.append(Entry(shown, path, label, prefix + group_of(name, row), extra))
+        group = group_of(name, row)  # a Freesound id or a recorder is the same in any source
+        if not group.startswith(("freesound:", "recorder:")):
+            group = prefix + group
+        entries.append(Entry(shown, path, label, group, extra))
     return entries, skipped
 
 

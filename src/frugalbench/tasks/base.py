@@ -119,3 +119,28 @@ class Task:
         if self.extra_scorer is not None and annotations:
             scores.update(self.extra_scorer(annotations, y_pred, outputs or {}))
         return scores
+
+    def score_by_group(
+        self,
+        y_true: Sequence[str],
+        y_pred: Sequence[str],
+        groups: Sequence[str],
+        annotations: Sequence[Any] = (),
+        outputs: dict[str, Any] | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """The task's metrics on each group (recorder, camera) alone, with its size: the spread
+        a user meets on a source the model never saw."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in sorted(set(groups)):
+            idx = [i for i, g in enumerate(groups) if g == group]
+            pick = {k: [v[i] for i in idx] for k, v in (outputs or {}).items()}
+            scores = self.score(
+                [y_true[i] for i in idx],
+                [y_pred[i] for i in idx],
+                [annotations[i] for i in idx] if annotations else (),
+                pick,
+            )
+            out[group] = {"n": len(idx)} | {
+                k: v for k, v in scores.items() if v is None or isinstance(v, int | float)
+            }
+        return out

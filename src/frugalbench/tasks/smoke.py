@@ -3,13 +3,16 @@
 The Frugal AI Challenge 2025 image task (``pyronear/pyro-sdis``: frames with YOLO boxes). Models
 receive encoded frames (``image.decode.Frame``: the JPEG bytes and the same camera's previous
 frame), so decoding and resizing are theirs, inside the measured window. Splits are by camera
-sequence (``Dataset.groups``): neighbouring frames of one camera are near-duplicates. Boxes, when
-the data has them, are kept on the harness side (``Dataset.annotations``) and scored as mean IoU.
+camera (``Dataset.groups``): neighbouring frames of one camera are near-duplicates, and a
+fire-watch network adds cameras every season, so a model is scored on cameras it never saw. Boxes,
+when the data has them, are kept on the harness side (``Dataset.annotations``) and scored as mean
+IoU.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +39,11 @@ LABELS_FILE = "labels.csv"
 BUNDLED = "smoke"
 _TRUE = {"1", "true", "yes", "smoke"}
 _FALSE = {"0", "false", "no", "no_smoke", "none"}
+# HPWREN camera names in sequence names: "20180728_FIRE_rm-w-mobo-c", "afm_20190714_mlo-s" -> the
+# site and the direction the camera faces (rm-w: Red Mountain, west)
+_CAMERA = re.compile(r"(?:^|_)([0-9a-z]{2,10}-[nsew])(?=$|[-_])")
+_TIME_COLUMNS = ("unix_time", "offset_s", "est_order")
+FRAMES_PER_HOUR = 60  # a fire-watch camera's cadence: HPWREN sends one frame a minute
 _cache: dict[tuple[Any, ...], Dataset] = {}
 
 
@@ -47,6 +55,8 @@ class FrameEntry:
     group: str
     order: tuple[float, str]
     boxes: list[Box] = field(default_factory=list)
+    camera: str = ""  # what splits keep whole; the sequence (``group``) when not known
+    ordered: bool = True  # False: frames whose time is unknown get no previous frame
 
 
 def bundled_path() -> Path:
@@ -70,7 +80,15 @@ def _side_boxes(path: Path) -> str:
     return ""
 
 
+def camera_of(sequence: str) -> str:
+    """The camera of a sequence named the HPWREN way; else the sequence itself."""
+    found = _CAMERA.search(sequence.lower())
+    return found.group(1) if found else sequence
+
+
 def folder_entries(root: Path) -> list[FrameEntry]:
+    """Three layouts, tried in order: a ``labels.csv``; ``smoke/`` and ``no_smoke/`` sub-folders;
+    sub-folders that each hold a ``labels.csv`` (a collection of sources, all loaded)."""
     if not root.exists():
         raise UserError(f"{root}: no such folder; check the path given to --data")
     if not root.is_dir():
@@ -79,10 +97,13 @@ def folder_entries(root: Path) -> list[FrameEntry]:
     if labels_file.is_file():
         return _from_labels_file(root, labels_file)
     by_label = [root / lab for lab in LABELS if (root / lab).is_dir()]
+    sources = sorted(d for d in root.iterdir() if (d / LABELS_FILE).is_file())
+    if sources and not by_label:
+        return [e for d in sources for e in _from_labels_file(d, d / LABELS_FILE, f"{d.name}/")]
     if not by_label:
         raise UserError(
             f"{root}: no {LABELS_FILE} and no sub-folder smoke/ or no_smoke/; add a {LABELS_FILE} "
-            "with the columns file,smoke (optional: sequence, boxes)"
+            "with the columns file,smoke (optional: sequence, camera, unix_time, boxes)"
         )
     return [
         FrameEntry(
@@ -99,7 +120,10 @@ def folder_entries(root: Path) -> list[FrameEntry]:
     ]
 
 
-def _from_labels_file(root: Path, labels_file: Path) -> list[FrameEntry]:
+def _from_labels_file(root: Path, labels_file: Path, prefix: str = "") -> list[FrameEntry]:
+    """Rows ``file,smoke`` and optionally ``sequence``, ``camera``, a time (``unix_time``,
+    ``offset_s`` or an estimated ``est_order``) and ``boxes``. A sequence without times (stills)
+    is not ordered: none of its frames is given a "previous" one."""
     rows = read_table(labels_file, ["file", "smoke"])
     entries = []
     for row_no, row in enumerate(rows, start=2):
@@ -108,20 +132,26 @@ def _from_labels_file(root: Path, labels_file: Path) -> list[FrameEntry]:
         path = (root / name).resolve()
         if not name or root.resolve() not in path.parents:
             raise UserError(f"{where}: file {name!r} is not inside {root}; give relative paths")
-        order_key = row.get("unix_time") or row.get("offset_s") or "0"
+        order_key = next((row[k].strip() for k in _TIME_COLUMNS if (row.get(k) or "").strip()), "")
         try:
-            order = float(order_key)
+            order = float(order_key or "0")
         except ValueError:
-            raise UserError(f"{where}: unix_time/offset_s {order_key!r} is not a number") from None
+            raise UserError(
+                f"{where}: unix_time/offset_s/est_order {order_key!r} is not a number"
+            ) from None
         boxes_text = row.get("boxes") or (_side_boxes(path) if path.exists() else "")
+        sequence = (row.get("sequence") or row.get("group") or "").strip()
         entries.append(
             FrameEntry(
-                name=name,
+                name=prefix + name,
                 data=path,
                 label=_label(row.get("smoke") or "", where),
-                group=(row.get("sequence") or row.get("group") or "").strip() or name,
+                group=prefix + (sequence or name),
                 order=(order, name),
                 boxes=parse_yolo(boxes_text, where),
+                camera=(row.get("camera") or "").strip() or camera_of(sequence or name),
+                # a time column left empty (stills): unknown order; no time column: file order
+                ordered=bool(order_key) or not any(k in row for k in _TIME_COLUMNS),
             )
         )
     return entries
@@ -149,9 +179,11 @@ def load_entries(entries: Sequence[FrameEntry], source: str) -> Dataset:
     inputs: list[Frame] = []
     previous: dict[str, bytes] = {}
     for entry, data in usable:
-        inputs.append(Frame(data, previous.get(entry.group)))
+        inputs.append(Frame(data, previous.get(entry.group) if entry.ordered else None))
         previous[entry.group] = data
-        digest.update(f"{entry.name}\t{entry.label}\t{entry.group}\t{entry.boxes}\n".encode())
+        digest.update(
+            f"{entry.name}\t{entry.label}\t{entry.group}\t{entry.camera}\t{entry.boxes}\n".encode()
+        )
         digest.update(hashlib.sha256(data).digest())
     annotated = any(entry.boxes for entry, _ in usable)
     return Dataset(
@@ -160,7 +192,7 @@ def load_entries(entries: Sequence[FrameEntry], source: str) -> Dataset:
         source=source,
         fingerprint="sha256:" + digest.hexdigest()[:16],
         ids=tuple(entry.name for entry, _ in usable),
-        groups=tuple(entry.group for entry, _ in usable),
+        groups=tuple(entry.camera or entry.group for entry, _ in usable),
         skipped=tuple(skipped),
         annotations=tuple(list(entry.boxes) for entry, _ in usable) if annotated else (),
     )
@@ -172,7 +204,8 @@ def load(data: str | None) -> Dataset:
         return load_hub(data.partition(":")[2] or "train")
     root = bundled_path() if data is None else Path(data)
     source = (
-        f"bundled:{BUNDLED} (HPWREN fire-watch frames, public domain; see LICENSE.md)"
+        f"bundled:{BUNDLED} (HPWREN fire-watch frames, non-commercial use, credit HPWREN / "
+        "UC San Diego; see LICENSE.md)"
         if data is None
         else str(root)
     )
@@ -208,9 +241,24 @@ def hub_rows_to_dataset(rows: list[dict[str, Any]], source: str) -> Dataset:
                 group=f"{row.get('camera') or name}/{date[:10]}",
                 order=(0.0, f"{date}/{name}"),
                 boxes=boxes,
+                camera=str(row.get("camera") or ""),
             )
         )
     return load_entries(entries, source)
+
+
+_detection_scores = detection_scores("smoke")
+
+
+def smoke_scores(
+    labels: Sequence[str], y_true: Sequence[str], y_pred: Sequence[str]
+) -> dict[str, Any]:
+    """Detection scores, plus false alarms per camera-hour: what a fire-watch operator lives
+    with, at a camera's cadence of one frame a minute (``FRAMES_PER_HOUR``)."""
+    out = _detection_scores(labels, y_true, y_pred)
+    rate = out["false_alarm_rate"]
+    out["false_alarms_per_camera_hour"] = None if rate is None else rate * FRAMES_PER_HOUR
+    return out
 
 
 def box_scores(
@@ -239,9 +287,14 @@ TASK = tasks.register("smoke")(
             Metric("smoke_recall", True, "share of smoke frames detected"),
             Metric("f1", True, "F1 of the smoke class"),
             Metric("mean_iou", True, "mean IoU of predicted boxes (frames with true boxes)"),
+            Metric(
+                "false_alarms_per_camera_hour",
+                False,
+                "smoke alarms on smoke-free frames per camera-hour, at one frame a minute",
+            ),
         ),
         loader=load,
-        scorer=detection_scores("smoke"),
+        scorer=smoke_scores,
         input_unit="image",
         positive="smoke",
         extra_scorer=box_scores,

@@ -413,10 +413,10 @@ def job_json(job: Job, challenge: Challenge) -> dict[str, Any]:
     }
 
 
-# Per class or per input, or text the model chose: withheld until results are published, since a
-# model can encode hidden labels in its predictions (read back from a confusion matrix) or quote
-# hidden inputs in its own figures and error messages.
-PER_INPUT_SCORES = ("confusion_matrix", "per_class_recall")
+# Per class, per group or per input, or text the model chose: withheld until results are
+# published, since a model can encode hidden labels in its predictions (read back from a confusion
+# matrix or from small groups' scores) or quote hidden inputs in its own figures and errors.
+PER_INPUT_SCORES = ("confusion_matrix", "per_class_recall", "by_group")
 WITHHELD = "withheld until the challenge publishes results"
 _MODEL_TEXT = re.compile(
     r"(the model raised [\w.]+|the model returned unknown label\(s\)|the worker sent a bad reply)"
