@@ -68,7 +68,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import cross_validate, print_groups, print_sweeps
+    from frugalbench.harness.crossval import (
+        cross_validate,
+        print_alarm_rules,
+        print_groups,
+        print_sweeps,
+    )
     from frugalbench.tasks import get_task
 
     data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
@@ -101,6 +106,7 @@ def main() -> int:
     if cv:
         print_groups(cv, ["accuracy", "chainsaw_recall", "false_alarm_rate"], label="group")
     print_sweeps(cv, "chainsaw")
+    print_alarm_rules(cv, "chainsaw")
     print(
         f"\ndetect ({speed['model']}): {speed['audio_h']:.2f} h of audio in "
         f"{speed['wall_s']:.1f} s "

@@ -444,6 +444,13 @@ def detect_cmd(
     hop_s: Annotated[
         float, typer.Option(min=0.1, help="seconds between window starts (3 = no overlap)")
     ] = 3.0,
+    alarm: Annotated[
+        str,
+        typer.Option(
+            help="K-of-N: a window alarms only when K of N consecutive windows around it are "
+            "positive (1-of-1: every positive window)"
+        ),
+    ] = "1-of-1",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
     meter: MeterOpt = "auto",
     idle_s: IdleS = 3.0,
@@ -462,6 +469,9 @@ def detect_cmd(
     task_obj = get_task(task)
     if task_obj.input_kind != "audio" or task_obj.positive is None:
         raise UserError(f"detect runs on audio detection tasks; {task!r} is not one (try chainsaw)")
+    k, _, n = alarm.partition("-of-")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise UserError(f"--alarm {alarm!r}: give K-of-N with 1 <= K <= N, e.g. 2-of-3")
     missing = [str(p) for p in recordings if not p.is_file()]
     if missing:
         raise UserError(f"no such recording: {', '.join(missing)}")
@@ -487,7 +497,13 @@ def detect_cmd(
                 )
 
             report = detect(
-                model_dir, recordings, task_obj.positive, config, hop_s, progress=on_audio
+                model_dir,
+                recordings,
+                task_obj.positive,
+                config,
+                hop_s,
+                progress=on_audio,
+                alarm=(int(k), int(n)),
             )
     if json_out:
         json_out.write_text(json.dumps(report.as_dict(), indent=2) + "\n")

@@ -3,6 +3,7 @@ whole, a real recording end to end, bad recordings reported, and the CLI."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,16 @@ def test_cli_detect_prints_segments_and_energy_per_hour(
     assert proc.returncode == 0, proc.stderr
     assert "per hour of audio" in proc.stdout and "chainsaw segments" in proc.stdout
     assert '"energy_j_per_audio_hour"' in out.read_text()
+    strict = tmp_path / "strict.json"
+    proc = cli("detect", "chainsaw", str(recording), "--model", str(model_dir), "--alarm",
+               "3-of-3", "--json", str(strict))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    every = json.loads(out.read_text())["recordings"][0]["segments"]
+    assert json.loads(strict.read_text())["alarm"] == "3-of-3"
+    confirmed = json.loads(strict.read_text())["recordings"][0]["segments"]
+    assert sum(s["end_s"] - s["start_s"] for s in confirmed) <= sum(
+        s["end_s"] - s["start_s"] for s in every
+    )
 
 
 def test_cli_detect_trains_a_named_model_first(recording: Path) -> None:
@@ -101,6 +112,7 @@ def test_cli_detect_trains_a_named_model_first(recording: Path) -> None:
         (["detect", "climate-disinfo", "x.wav"], "detect runs on audio detection tasks"),
         (["detect", "chainsaw", "missing.wav"], "no such recording: missing.wav"),
         (["detect", "chainsaw", __file__, "--model", "nope"], "neither a model directory"),
+        (["detect", "chainsaw", "x.wav", "--alarm", "3-of-2"], "give K-of-N with 1 <= K <= N"),
     ],
 )
 def test_cli_detect_mistakes_exit_2(args: list[str], message: str) -> None:
@@ -114,3 +126,23 @@ def test_cli_detect_exits_2_when_no_recording_can_be_read(model_dir: Path, tmp_p
     bad.write_bytes(b"RIFF")
     proc = cli("detect", "chainsaw", str(bad), "--model", str(model_dir))
     assert proc.returncode == 2 and "skipped" in proc.stdout
+
+
+def test_an_alarm_needs_k_of_n_consecutive_windows() -> None:
+    """Isolated hits (a bird, a branch) are dropped; a saw that runs for several windows stays."""
+    from frugalbench.harness.detect import confirmed
+
+    hits = [True, False, False, True, True, False, True, False, False, False]
+    assert confirmed(hits) == hits  # 1 of 1: every hit
+    assert confirmed(hits, 2, 2) == [False, False, False, True, True] + [False] * 5
+    assert confirmed(hits, 2, 3) == [False, False, False, True, True, False, True] + [False] * 3
+    assert confirmed([True], 2, 3) == [False]  # a recording of one window cannot confirm
+
+
+def test_alarm_rules_follow_each_recording_in_time_order() -> None:
+    from frugalbench.harness.crossval import confirmed_by_recording
+
+    ids = ["a.wav@3s", "b.wav@0s", "a.wav@0s", "a.wav@6s", "b.wav@3s"]
+    predicted = ["saw", "saw", "saw", "quiet", "quiet"]
+    out = confirmed_by_recording(ids, predicted, "saw", "quiet", 2, 2)
+    assert out == ["saw", "quiet", "saw", "quiet", "quiet"]  # a@0 and a@3 confirm each other

@@ -18,6 +18,27 @@ from typing import Any
 from frugalbench.tasks.base import Dataset, Task
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+ALARM_RULES = ((2, 2), (2, 3), (3, 4))  # k of n consecutive windows (``detect --alarm``)
+
+
+def confirmed_by_recording(
+    ids: Sequence[str], predicted: Sequence[str], positive: str, negative: str, k: int, n: int
+) -> list[str]:
+    """``detect``'s k-of-n alarm rule applied along each recording's windows (ids
+    ``file@START``), in time order: what a guardian running ``detect --alarm k-of-n`` reports."""
+    from frugalbench.harness.detect import confirmed
+
+    by_file: dict[str, list[tuple[float, int]]] = {}
+    for i, name in enumerate(ids):
+        file, _, start = name.rpartition("@")
+        by_file.setdefault(file or name, []).append((float(start.rstrip("s") or 0), i))
+    out = list(predicted)
+    for windows in by_file.values():
+        order = [i for _, i in sorted(windows)]
+        kept = confirmed([predicted[i] == positive for i in order], k, n)
+        for i, hit in zip(order, kept, strict=True):
+            out[i] = positive if hit else (negative if predicted[i] == positive else predicted[i])
+    return out
 
 
 def cross_validate(
@@ -38,6 +59,7 @@ def cross_validate(
     for name in names:
         per_fold = []
         sweep: dict[float, list[dict[str, Any]]] = {}
+        rules: dict[str, list[dict[str, Any]]] = {}
         for k, (tr, te) in enumerate(splits):
             train, test = data.subset(tr, "cv-train"), data.subset(te, "cv-test")
             cls = models.get(name)
@@ -54,6 +76,15 @@ def cross_validate(
             predict_cpu_s = time.process_time() - cpu_started
             outputs = model.extra_outputs()
             scores = task.score(test.labels, predicted, test.annotations, outputs)
+            if task.positive and test.ids and all("@" in i for i in test.ids):
+                negative = next(lab for lab in task.labels if lab != positive)
+                for k_hits, n_windows in ALARM_RULES:
+                    smoothed = confirmed_by_recording(
+                        test.ids, predicted, positive, negative, k_hits, n_windows
+                    )
+                    rules.setdefault(f"{k_hits}-of-{n_windows}", []).append(
+                        task.score(test.labels, smoothed)
+                    )
             if hasattr(model, "positive_probability"):
                 p = model.positive_probability(test.inputs)
                 negative = next(lab for lab in task.labels if lab != positive)
@@ -83,6 +114,10 @@ def cross_validate(
                 str(t): {key: mean_sd(key, rows)["mean"] for key in keys}
                 for t, rows in sweep.items()
             },
+            "alarm_rules": {
+                rule: {key: mean_sd(key, rows)["mean"] for key in keys}
+                for rule, rows in rules.items()
+            },
         }
     return out
 
@@ -103,6 +138,19 @@ def print_sweeps(cv: dict[str, Any], positive: str, over: str = "folds") -> None
             for t, m in res["threshold_sweep"].items():
                 print(
                     f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m[f'{positive}_recall']:.3f}, "
+                    f"false alarms {m['false_alarm_rate']:.3f}"
+                )
+
+
+def print_alarm_rules(cv: dict[str, Any], positive: str) -> None:
+    """Each rung's mean scores when an alarm needs k of n consecutive windows of a recording."""
+    for name, res in cv.items():
+        if res.get("alarm_rules"):
+            print(f"\n{name}: alarms confirmed by k of n consecutive windows (mean over folds)")
+            for rule, m in res["alarm_rules"].items():
+                recall = m[f"{positive}_recall"]
+                print(
+                    f"  {rule}: accuracy {m['accuracy']:.3f}, recall {recall:.3f}, "
                     f"false alarms {m['false_alarm_rate']:.3f}"
                 )
 

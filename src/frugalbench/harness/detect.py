@@ -47,6 +47,10 @@ class RecordingReport:
     segments: list[Segment] = field(default_factory=list)
     energy_j: float = 0.0
     problem: str | None = None
+    # every window's start, whether the model called it positive, and its confidence
+    starts_s: list[float] = field(default_factory=list)
+    hits: list[bool] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +70,7 @@ class DetectReport:
     wall_s: float
     method: str
     load: Measurement
+    alarm: str = "1-of-1"  # k of n consecutive windows confirm an alarm
 
     @property
     def audio_s(self) -> float:
@@ -88,8 +93,25 @@ class DetectReport:
             "energy_j_per_audio_hour": self.energy_j_per_audio_hour,
             "load_energy_j": self.load.total_j,
             "method": self.method,
+            "alarm": self.alarm,
             "recordings": [r.as_dict() for r in self.recordings],
         }
+
+
+def confirmed(hits: Sequence[bool], min_hits: int = 1, span: int = 1) -> list[bool]:
+    """Positive windows that ``min_hits`` of some ``span`` consecutive windows around them
+    confirm: a chainsaw runs for minutes, while a bird or a branch is one window. 1 of 1 keeps
+    every hit. A ranger answers every alarm, so isolated hits are the false alarms to drop."""
+    if min_hits <= 1:
+        return list(hits)
+    n = len(hits)
+    out = [False] * n
+    for start in range(max(n - span + 1, 1)):
+        window = range(start, min(start + span, n))
+        if sum(hits[i] for i in window) >= min_hits:
+            for i in window:
+                out[i] = out[i] or bool(hits[i])
+    return out
 
 
 def merge_segments(
@@ -131,7 +153,10 @@ def detect(
     hop_s: float = WINDOW_S,
     block_s: float = DETECT_BLOCK_S,
     progress: Progress | None = None,
+    alarm: tuple[int, int] = (1, 1),
 ) -> DetectReport:
+    """``alarm`` = (k, n): a window raises an alarm only when k of n consecutive windows
+    around it are positive (``confirmed``); (1, 1) keeps every positive window."""
     from frugalbench.harness.runner import make_meter, measured_window
 
     say = progress or (lambda name, done_s, total_s: None)
@@ -145,12 +170,22 @@ def detect(
             reports.append(report)
             try:
                 _detect_one(worker, plan, path, positive, hop_s, block_s, report, say)
+                report.segments = merge_segments(
+                    report.starts_s, confirmed(report.hits, *alarm), report.confidence
+                )
             except AudioProblem as problem:
                 report.problem = str(problem)
     method = "; ".join(
         f"{name}: {c.method.describe()}" for name, c in load.measurement.components.items()
     )
-    return DetectReport(positive, reports, time.perf_counter() - started, method, load.measurement)
+    return DetectReport(
+        positive,
+        reports,
+        time.perf_counter() - started,
+        method,
+        load.measurement,
+        f"{alarm[0]}-of-{alarm[1]}",
+    )
 
 
 def _detect_one(
@@ -221,7 +256,7 @@ def _detect_one(
     classify(carry, final=True)
     report.duration_s = n_samples / TARGET_RATE_HZ
     report.n_windows = len(starts)
-    report.segments = merge_segments(starts, hits, confs)
+    report.starts_s, report.hits, report.confidence = starts, hits, confs
 
 
 def _checked_answers(value: Any, n: int) -> tuple[list[str], list[float]]:
