@@ -166,7 +166,7 @@ def test_a_missing_extra_is_named_in_the_failure(tmp_path: Path) -> None:
         "d = get_task('smoke').load(None)\n"
         "try:\n"
         "    _handle('train', {'model': 'smoke-cnn', 'params': {}, 'inputs': list(d.inputs),\n"
-        f"             'labels': list(d.labels), 'out': {str(tmp_path)!r}}}, {{}})\n"
+        f"             'labels': list(d.labels), 'out': {str(tmp_path)!r}}}, {{}}, 2)\n"
         "except ImportError as exc:\n"
         "    print(exc)\n"
     )
