@@ -185,7 +185,9 @@ def test_caching_between_passes_gains_nothing(
     """40 inputs at 10 ms each: every measured pass must do them, in memory or on disk."""
     result = attack("Cache", small_csv, tmp_path, secret_dir)
     assert result.status == "ok", result.failure
-    assert len(result.phases["load"].repeats) == 3  # a fresh worker per pass
+    inference = result.phases["inference"]
+    passes = len(inference.repeats) + len(inference.discarded)  # disturbed passes are re-run
+    assert len(result.phases["load"].repeats) == passes >= 3  # a fresh worker per pass
     assert min(inference_cpu_s(result)) >= 0.3
 
 
