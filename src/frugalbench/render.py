@@ -230,7 +230,7 @@ def print_bench(
             f"grouped evaluation: {n_folds} folds, each group held out once; scores are the mean "
             "± sd over folds, energy the median over folds (range)"
         )
-        print_bench_groups(console, rows, score_names)
+        print_bench_groups(console, rows)
     band = next((r.result.per_1000_inputs for r in rows if r.result.per_1000_inputs), None)
     if band is not None and band.energy_band_j is not None and band.energy_j.median > 0:
         low = band.energy_band_j.low / band.energy_j.median
@@ -263,12 +263,11 @@ def _fold_energy(row: BenchRow) -> str:
 GROUP_SCORES = ("accuracy", "recall", "false_alarm_rate", "mean_iou")
 
 
-def print_bench_groups(
-    console: Console, rows: Sequence[BenchRow], score_names: Sequence[str]
-) -> None:
+def print_bench_groups(console: Console, rows: Sequence[BenchRow]) -> None:
     """Each held-out group (recorder, camera) by model: where a ladder holds and where not."""
-    groups = sorted({g for r in rows for g in r.by_group()})
-    present = {k for r in rows for v in r.by_group().values() for k in v}
+    tables = [r.by_group() for r in rows]
+    groups = sorted({g for t in tables for g in t})
+    present = {k for t in tables for v in t.values() for k in v}
     keys = [k for k in present if k.endswith(GROUP_SCORES) and "macro" not in k]
     keys.sort(key=lambda k: [k.endswith(g) for g in GROUP_SCORES].index(True))
     table = Table(
@@ -280,14 +279,10 @@ def print_bench_groups(
     for r in rows:
         table.add_column(r.model, justify="right")
     for group in groups:
-        cells = [r.by_group().get(group, {}) for r in rows]
+        cells = [t.get(group, {}) for t in tables]
         n = next((c["n"] for c in cells if c), 0)
         table.add_row(group, str(n), *(_group_cell(c, keys) for c in cells))
-    table.add_row(
-        "spread (sd)",
-        "",
-        *(_spread(r, keys[0]) for r in rows),
-    )
+    table.add_row("spread (sd)", "", *(_spread(t, keys[0]) for t in tables))
     console.print(table)
 
 
@@ -295,8 +290,8 @@ def _group_cell(scores: dict[str, Any], keys: Sequence[str]) -> str:
     return " / ".join("-" if scores.get(k) is None else f"{scores[k]:.2f}" for k in keys)
 
 
-def _spread(row: BenchRow, key: str) -> str:
-    values = [v[key] for v in row.by_group().values() if v.get(key) is not None]
+def _spread(by_group: dict[str, dict[str, Any]], key: str) -> str:
+    values = [v[key] for v in by_group.values() if v.get(key) is not None]
     if len(values) < 2:
         return ""
     return f"{statistics.stdev(values):.3f} (min {min(values):.2f})"

@@ -68,8 +68,13 @@ class BenchRow:
         return found[0] if found else None
 
     @property
+    def fold_medians_j(self) -> list[float]:
+        """Each fold's median inference energy per 1,000 inputs, for the folds that ran."""
+        return [r.per_1000_inputs.energy_j.median for r in self.ok if r.per_1000_inputs]
+
+    @property
     def energy_per_1000_j(self) -> float | None:
-        medians = [r.per_1000_inputs.energy_j.median for r in self.ok if r.per_1000_inputs]
+        medians = self.fold_medians_j
         return statistics.median(medians) if medians and len(self.ok) == len(self.folds) else None
 
     @property
@@ -81,7 +86,7 @@ class BenchRow:
                 return None
             e = per.energy_j
             return (e.ci95_low or e.min, e.ci95_high or e.max)
-        medians = [r.per_1000_inputs.energy_j.median for r in self.ok if r.per_1000_inputs]
+        medians = self.fold_medians_j
         return (min(medians), max(medians)) if medians else None
 
     def by_group(self) -> dict[str, dict[str, Any]]:

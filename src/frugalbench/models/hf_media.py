@@ -41,13 +41,19 @@ class _HFClassifier(Model):
     def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
         self.processor_, self.net_ = load_pretrained(self.source, self.kind, self.pre)
         id2label = self.net_.config.id2label
-        self.labels_ = map_labels(
-            [id2label[i] for i in range(len(id2label))], sorted(set(labels)), self.label_map or {}
-        )
+        self._map([str(id2label[i]) for i in range(len(id2label))], sorted(set(labels)))
         return self
+
+    def _map(self, classes: list[str], task_labels: list[str]) -> None:
+        """``labels_``: the task label of each model output, in output order."""
+        self.labels_ = map_labels(classes, task_labels, self.label_map or {})
 
     def _batch(self, inputs: Sequence[Any]) -> Any:
         raise NotImplementedError
+
+    def _answers(self, outputs: Any) -> list[str]:
+        """The labels of one batch's model outputs."""
+        return [self.labels_[int(i)] for i in outputs.logits.argmax(-1)]
 
     def predict(self, inputs: Sequence[Any]) -> list[str]:
         import torch
@@ -57,17 +63,23 @@ class _HFClassifier(Model):
         with torch.inference_mode():
             for start in range(0, len(inputs), self.batch_size):
                 chunk = list(inputs[start : start + self.batch_size])
-                logits = self.net_(**self._batch(chunk)).logits
-                out += [self.labels_[int(i)] for i in logits.argmax(-1)]
+                out += self._answers(self.net_(**self._batch(chunk)))
         return out
 
     def n_parameters(self) -> int:
         return int(sum(p.numel() for p in self.net_.parameters()))
 
+    def _label_state(self) -> dict[str, Any]:
+        """What ``labels.json`` keeps of the mapping."""
+        return {"labels": self.labels_}
+
+    def _restore_labels(self, state: dict[str, Any]) -> None:
+        self.labels_ = [str(x) for x in state["labels"]]
+
     def save_state(self, directory: Path) -> list[str]:
         self.net_.save_pretrained(directory / FOLDER)
         self.processor_.save_pretrained(directory / FOLDER)
-        (directory / "labels.json").write_text(json.dumps({"labels": self.labels_}) + "\n")
+        (directory / "labels.json").write_text(json.dumps(self._label_state()) + "\n")
         return [FOLDER, "labels.json"]
 
     def load_state(self, directory: Path) -> None:
@@ -76,9 +88,7 @@ class _HFClassifier(Model):
         self.processor_, self.net_ = load_pretrained(
             str(directory / FOLDER), self.kind, self.pre, local_only=True
         )
-        self.labels_ = [
-            str(x) for x in json.loads((directory / "labels.json").read_text())["labels"]
-        ]
+        self._restore_labels(json.loads((directory / "labels.json").read_text()))
 
 
 @models.register("hf-audio-classifier")
@@ -128,7 +138,6 @@ class HFObjectDetector(HFImageClassifier):
     task = "smoke"
     description = "a Hugging Face object detector by name (hf:ID or hf:/dir): label and box"
     kind = "AutoModelForObjectDetection"
-    pre = "AutoImageProcessor"
     batch_size = 8
 
     def __init__(
@@ -137,12 +146,8 @@ class HFObjectDetector(HFImageClassifier):
         super().__init__(source, label_map)
         self.threshold = threshold
 
-    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+    def _map(self, classes: list[str], task_labels: list[str]) -> None:
         """Classes that name a task label (or are mapped) raise it; the others are ignored."""
-        self.processor_, self.net_ = load_pretrained(self.source, self.kind, self.pre)
-        task_labels = sorted(set(labels))
-        id2label = self.net_.config.id2label
-        classes = [str(id2label[i]) for i in range(len(id2label))]
         by_key = {label_key(t) for t in task_labels}
         known = [c for c in classes if c in (self.label_map or {}) or label_key(c) in by_key]
         mapped = map_labels(known, task_labels, self.label_map or {}) if known else []
@@ -154,25 +159,22 @@ class HFObjectDetector(HFImageClassifier):
                 "one (the frames without a detection): pass --label-map FILE (JSON, class -> label)"
             )
         self.empty_label_ = left[0]
-        return self
 
     def predict(self, inputs: Sequence[Any]) -> list[str]:
-        import torch
-
-        self.net_.eval()
-        out: list[str] = []
         self.boxes_out: list[list[float] | None] = []
-        with torch.inference_mode():
-            for start in range(0, len(inputs), self.batch_size):
-                batch = self._batch(list(inputs[start : start + self.batch_size]))
-                found = self.processor_.post_process_object_detection(
-                    self.net_(**batch), threshold=self.threshold
-                )  # no target sizes: corners relative to the image
-                for frame in found:
-                    label, box = self._best(frame)
-                    out.append(label)
-                    self.boxes_out.append(box)
-        return out
+        return super().predict(inputs)
+
+    def _answers(self, outputs: Any) -> list[str]:
+        """Each frame's best detection; its box is kept for ``extra_outputs``."""
+        found = self.processor_.post_process_object_detection(
+            outputs, threshold=self.threshold
+        )  # no target sizes: corners relative to the image
+        labels = []
+        for frame in found:
+            label, box = self._best(frame)
+            labels.append(label)
+            self.boxes_out.append(box)
+        return labels
 
     def _best(self, frame: dict[str, Any]) -> tuple[str, list[float] | None]:
         """The highest-scoring detection of a mapped class, as (label, YOLO box)."""
@@ -192,13 +194,9 @@ class HFObjectDetector(HFImageClassifier):
     def extra_outputs(self) -> dict[str, Any]:
         return {"boxes": list(getattr(self, "boxes_out", []))}
 
-    def save_state(self, directory: Path) -> list[str]:
-        files = super().save_state(directory)
-        (directory / "labels.json").write_text(
-            json.dumps({"labels": self.labels_, "empty": self.empty_label_}) + "\n"
-        )
-        return files
+    def _label_state(self) -> dict[str, Any]:
+        return {"labels": self.labels_, "empty": self.empty_label_}
 
-    def load_state(self, directory: Path) -> None:
-        super().load_state(directory)
-        self.empty_label_ = str(json.loads((directory / "labels.json").read_text())["empty"])
+    def _restore_labels(self, state: dict[str, Any]) -> None:
+        super()._restore_labels(state)
+        self.empty_label_ = str(state["empty"])
