@@ -38,7 +38,7 @@ def test_meter_fidelity_runs(tmp_path: Path) -> None:
 
 def test_chainsaw_benchmark_runs(tmp_path: Path) -> None:
     out = tmp_path / "c.json"
-    run_benchmark(
+    proc = run_benchmark(
         "chainsaw.py",
         *("--data", "bundled", "--folds", "2", "--models", "majority", "logmel-linear"),
         *("--detect-model", "logmel-linear", "--hours", "0.02", "--json", str(out)),
@@ -46,6 +46,21 @@ def test_chainsaw_benchmark_runs(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert set(data["cv"]) == {"majority", "logmel-linear"}
     assert data["detect"]["audio_h"] > 0.019 and data["detect"]["energy_j"] > 0
+    assert 0 < data["cv"]["logmel-linear"]["summary"]["average_precision"]["mean"] <= 1
+    assert "average precision" in proc.stdout and "precision 0." in proc.stdout
+
+
+def test_text_benchmark_cross_validates_the_ladder(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    proc = run_benchmark(
+        "text.py", "--folds", "2", "--models", "majority", "tfidf-linear", "--json", str(out)
+    )
+    data = json.loads(out.read_text())
+    summary = data["cv"]["tfidf-linear"]["summary"]
+    assert summary["accuracy"]["mean"] > data["cv"]["majority"]["summary"]["accuracy"]["mean"]
+    assert 0 < summary["macro_f1"]["mean"] < 1
+    assert len(data["cv"]["tfidf-linear"]["folds"]) == 2
+    assert "x tfidf" in proc.stdout
 
 
 def test_smoke_benchmark_holds_out_each_camera(tmp_path: Path) -> None:
@@ -60,6 +75,9 @@ def test_smoke_benchmark_holds_out_each_camera(tmp_path: Path) -> None:
         assert set(data["cv"][name]["by_group"]) == {"rm-w", "syp-w"}  # each camera held out
         assert data["cv"][name]["summary"]["predict_cpu_s_per_1000"]["mean"] > 0
     assert "per held-out camera" in proc.stdout
+    # the bundled sequences are no-smoke first, smoke after: time alone separates them
+    assert data["placebo_accuracy"] > 0.9
+    assert "placebo" in proc.stdout
 
 
 def test_server_load_runs(tmp_path: Path) -> None:

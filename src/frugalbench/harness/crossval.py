@@ -53,7 +53,12 @@ def cross_validate(
     from frugalbench.tasks import grouped_folds
 
     positive = task.positive or task.labels[0]
-    keys = ("accuracy", f"{positive}_recall", "false_alarm_rate")
+    # a detection task's trade-off, or a classification task's balance over classes
+    keys = (
+        ("accuracy", f"{positive}_recall", "false_alarm_rate")
+        if task.positive
+        else ("accuracy", "macro_f1")
+    )
     out: dict[str, Any] = {}
     splits = grouped_folds(data, folds, seed)
     for name in names:
@@ -85,17 +90,18 @@ def cross_validate(
                     rules.setdefault(f"{k_hits}-of-{n_windows}", []).append(
                         task.score(test.labels, smoothed)
                     )
+            average_precision = None
             if hasattr(model, "positive_probability"):
                 p = model.positive_probability(test.inputs)
-                negative = next(lab for lab in task.labels if lab != positive)
-                for threshold in THRESHOLDS:
-                    pred = [positive if x >= threshold else negative for x in p]
-                    sweep.setdefault(threshold, []).append(task.score(test.labels, pred))
+                for threshold, row in threshold_rows(task, test.labels, p).items():
+                    sweep.setdefault(threshold, []).append(row)
+                average_precision = _average_precision(test.labels, p, positive)
             fold: dict[str, Any] = {
                 "fold": k,
                 "n_test": len(test),
                 "fit_s": fit_s,
                 "predict_cpu_s_per_1000": 1000 * predict_cpu_s / len(test),
+                "average_precision": average_precision,
                 "by_group": task.score_by_group(
                     test.labels, predicted, test.groups, test.annotations, outputs
                 ),
@@ -108,10 +114,13 @@ def cross_validate(
             say(f"  {name} fold {k}: {shown} (fit {fit_s:.1f} s)")
         out[name] = {
             "folds": per_fold,
-            "summary": {key: mean_sd(key, per_fold) for key in (*keys, "predict_cpu_s_per_1000")},
+            "summary": {
+                key: mean_sd(key, per_fold)
+                for key in (*keys, "predict_cpu_s_per_1000", "average_precision")
+            },
             "by_group": {g: v for f in per_fold for g, v in f["by_group"].items()},
             "threshold_sweep": {
-                str(t): {key: mean_sd(key, rows)["mean"] for key in keys}
+                str(t): {key: mean_sd(key, rows)["mean"] for key in (*keys, "precision")}
                 for t, rows in sweep.items()
             },
             "alarm_rules": {
@@ -120,6 +129,33 @@ def cross_validate(
             },
         }
     return out
+
+
+def threshold_rows(
+    task: Task, labels: Sequence[str], p: Sequence[float]
+) -> dict[float, dict[str, Any]]:
+    """Scores at each alarm threshold, with the alarms' precision (the share a ranger finds
+    real): with recall, the points of the precision-recall curve."""
+    positive = task.positive or task.labels[0]
+    negative = next(lab for lab in task.labels if lab != positive)
+    rows = {}
+    for threshold in THRESHOLDS:
+        pred = [positive if x >= threshold else negative for x in p]
+        alarms = [y for y, q in zip(labels, pred, strict=True) if q == positive]
+        precision = sum(y == positive for y in alarms) / len(alarms) if alarms else None
+        rows[threshold] = task.score(labels, pred) | {"precision": precision}
+    return rows
+
+
+def _average_precision(labels: Sequence[str], p: Sequence[float], positive: str) -> float | None:
+    """The area under the precision-recall curve over every threshold (scikit-learn's step
+    sum); None where the fold has no positive or no negative."""
+    from sklearn.metrics import average_precision_score
+
+    truth = [y == positive for y in labels]
+    if all(truth) or not any(truth):
+        return None
+    return float(average_precision_score(truth, list(p)))
 
 
 def mean_sd(key: str, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -134,10 +170,15 @@ def print_sweeps(cv: dict[str, Any], positive: str, over: str = "folds") -> None
     """Each rung's mean scores by alarm threshold: the recall / false-alarm trade-off."""
     for name, res in cv.items():
         if res["threshold_sweep"]:
-            print(f"\n{name}: mean over {over} by alarm threshold P({positive}) >= t")
+            ap = res["summary"].get("average_precision", {}).get("mean")
+            shown = "" if ap is None or ap != ap else f" (average precision {ap:.3f})"
+            print(f"\n{name}: mean over {over} by alarm threshold P({positive}) >= t{shown}")
             for t, m in res["threshold_sweep"].items():
+                precision = m.get("precision")
+                p_text = "-" if precision is None or precision != precision else f"{precision:.3f}"
                 print(
                     f"  t={t}: accuracy {m['accuracy']:.3f}, recall {m[f'{positive}_recall']:.3f}, "
+                    f"precision {p_text}, "
                     f"false alarms {m['false_alarm_rate']:.3f}"
                 )
 
