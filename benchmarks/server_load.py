@@ -116,7 +116,7 @@ def measure(port: int, path: str, seconds: float, clients: int) -> dict[str, flo
 
 def populate(port: int, data_dir: Path, rows: int, hidden: Path, model: Path) -> tuple[str, float]:
     """One real evaluation, then its result copied to ``rows`` teams (the leaderboard's size)."""
-    from frugalbench.cli_server import pack
+    from frugalbench.cli.server import pack
     from frugalbench.web.db import Job, Submission, Team, make_engine, make_sessionmaker
 
     admin = {"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"}

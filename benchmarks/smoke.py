@@ -24,14 +24,15 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "image"
-LADDER = ["majority", "colour-texture-linear", "smoke-cnn", "smoke-change-linear"]
 
 
 def main() -> int:
+    from frugalbench.tasks import get_task
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--folds", type=int, default=0, help="0: one per camera")
-    parser.add_argument("--models", nargs="+", default=LADDER)
+    parser.add_argument("--models", nargs="+", default=list(get_task("smoke").ladder))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--with-previous-only",

@@ -1,4 +1,4 @@
-"""Rebuild the factor tables shipped in ``src/frugalbench/measure/data`` from their upstream files.
+"""Rebuild the grid table shipped in ``src/frugalbench/footprint/data`` from its upstream files.
 
 Factor tables cannot be fetched at run time (frugalbench must work offline and give the same
 answer tomorrow), so they are versioned data files. This script is how they were made, so anyone
@@ -17,7 +17,7 @@ import csv
 import json
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "frugalbench" / "measure" / "data"
+OUT = Path(__file__).resolve().parents[1] / "src" / "frugalbench" / "footprint" / "data"
 
 
 def build_grid_intensity(codecarbon_data: Path, out: Path) -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from frugalbench.config import RunConfig
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import emission_factors
 from frugalbench.harness.runner import run
-from frugalbench.measure.carbon import emission_factors
 from frugalbench.results import SCHEMA_VERSION, RunResult
 from frugalbench.stats import Summary
 from frugalbench.tasks import get_task

@@ -12,10 +12,10 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from frugalbench.harness.runner import run
     from frugalbench.measure.base import Measurement, Meter
-    from frugalbench.measure.track import Tracker, track
     from frugalbench.models.base import Model
     from frugalbench.results import RunResult
     from frugalbench.tasks.base import Task
+    from frugalbench.tracking import Tracker, track
 
 __all__ = [
     "Measurement",
@@ -36,8 +36,8 @@ _LAZY = {
     "Model": "frugalbench.models.base",
     "RunResult": "frugalbench.results",
     "Task": "frugalbench.tasks.base",
-    "Tracker": "frugalbench.measure.track",
-    "track": "frugalbench.measure.track",
+    "Tracker": "frugalbench.tracking",
+    "track": "frugalbench.tracking",
 }
 
 

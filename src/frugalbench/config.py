@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class RunConfig(BaseModel):
@@ -18,7 +18,7 @@ class RunConfig(BaseModel):
     )
     country: str | None = Field(None, description="ISO code of the grid; None = world average")
     pue: float | None = Field(None, ge=1.0, description="None = the shipped default")
-    meter: str = Field("auto", description="auto, process, rapl, nvml or codecarbon")
+    meter: str = Field("auto", description="a meter backend's name (`frugalbench meters`)")
     idle_s: float = Field(3.0, ge=0, description="idle baseline length (counters only)")
     idle_max_age_s: float = Field(3600.0, ge=0, description="reuse a cached baseline this young")
     max_cv: float = Field(0.10, gt=0, description="CV of repeats above which a phase is unstable")
@@ -35,3 +35,14 @@ class RunConfig(BaseModel):
         description="challenge rules: a fresh worker for every measured pass (nothing cached "
         "between passes counts), warm-up on public inputs the evaluation set does not hold",
     )
+
+    @field_validator("meter")
+    @classmethod
+    def _known_meter(cls, name: str) -> str:
+        """A meter the registry holds (built-in or plug-in), checked before anything runs."""
+        from frugalbench.errors import UnknownNameError
+        from frugalbench.measure.backends import choices
+
+        if name not in choices():
+            raise ValueError(UnknownNameError("meter", name, choices()).message)
+        return name

@@ -9,7 +9,7 @@ import pytest
 
 from frugalbench.errors import UnknownNameError, UserError
 from frugalbench.footprint import factors
-from frugalbench.measure.carbon import pue
+from frugalbench.footprint.carbon import pue
 
 
 def test_every_shipped_row_has_a_source_a_year_and_a_version() -> None:

@@ -11,6 +11,7 @@ from frugalbench.tasks import get_task
 def test_threshold_rows_give_the_alarms_precision() -> None:
     task = get_task("chainsaw")
     positive = task.positive
+    assert positive is not None
     negative = next(lab for lab in task.labels if lab != positive)
     labels = [positive, positive, negative, negative, negative]
     p = [0.9, 0.35, 0.45, 0.05, 0.15]

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import grid_intensity
 from frugalbench.footprint.factors import facility
 from frugalbench.footprint.scenario import scenario
-from frugalbench.measure.carbon import grid_intensity
 from frugalbench.report.card import build_card, compare, load_results, reference_baseline
 from frugalbench.results import RunResult
 from frugalbench.stats import Summary
@@ -155,7 +155,7 @@ def test_the_power_model_band_reaches_energy_carbon_and_water(text_result_file: 
     assert sci["band"]["operational_g"][1] / sci["operational_g"] == pytest.approx(
         band["high"] / energy["value"]
     )
-    from frugalbench.report.render import render_html, render_markdown
+    from frugalbench.present.pages import render_html, render_markdown
 
     text = render_markdown([card], [{}])
     assert "power model band" in text and "repeats 95% CI" in text

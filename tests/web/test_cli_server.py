@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from frugalbench.cli_server import pack
+from frugalbench.cli.server import pack
 from frugalbench.errors import UserError
 from tests.conftest import cli
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frugalbench.cli_server import pack
+from frugalbench.cli.server import pack
 from tests.conftest import cli
 from tests.web.test_cli_server import secret_file
 

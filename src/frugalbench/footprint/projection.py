@@ -15,15 +15,18 @@ and water are linear in the energy per request, so each carries the band as the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
 from frugalbench.footprint.factors import datacentre_region, equivalent
 from frugalbench.footprint.scenario import Scenario
-from frugalbench.footprint.sci import J_PER_KWH, embodied_share_g
+from frugalbench.footprint.sci import embodied_share_g
 from frugalbench.results import RunResult
+from frugalbench.units import J_PER_KWH
 
 DAYS_PER_YEAR = 365
 
@@ -218,3 +221,21 @@ def context_lines(scn: Scenario, rows: Sequence[YearRow]) -> list[str]:
         f"year 1 water fills {first.water_m3 / pool.value:.3g} {pool.label} "
         f"[{pool.table}: {pool.source}]",
     ]
+
+
+# the yearly figures a projection sums over its years (co2e_t and water_m3 are row properties)
+TOTALS = (
+    "facility_mwh",
+    "operational_t",
+    "embodied_t",
+    "water_onsite_m3",
+    "co2e_t",
+    "water_m3",
+)
+
+
+def projection_json(projection: Projection) -> str:
+    data: dict[str, Any] = projection.model_dump(mode="json")
+    for scn, out in zip(projection.scenarios, data["scenarios"], strict=True):
+        out["totals"] = {f: scn.total(f) for f in TOTALS}
+    return json.dumps(data, indent=2)

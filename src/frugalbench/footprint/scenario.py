@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import GridIntensity, grid_intensity
 from frugalbench.footprint.factors import (
     Device,
     FacilityProfile,
@@ -22,8 +23,8 @@ from frugalbench.footprint.factors import (
     load_profile,
     with_overrides,
 )
-from frugalbench.footprint.sci import S_PER_YEAR, Hardware
-from frugalbench.measure.carbon import GridIntensity, grid_intensity
+from frugalbench.footprint.sci import Hardware
+from frugalbench.units import S_PER_YEAR
 
 DEFAULT_LIFETIME_INFERENCES = 1_000_000
 

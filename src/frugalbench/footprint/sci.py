@@ -17,9 +17,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
-
-J_PER_KWH = 3.6e6
-S_PER_YEAR = 365.25 * 86400
+from frugalbench.units import J_PER_KWH
 
 # the functional unit each task's report uses unless told otherwise, by the task's input unit
 DEFAULT_UNITS = {"quote": "1000 quotes", "clip": "1 hour of audio", "image": "1000 images"}

@@ -157,7 +157,8 @@ def detect(
 ) -> DetectReport:
     """``alarm`` = (k, n): a window raises an alarm only when k of n consecutive windows
     around it are positive (``confirmed``); (1, 1) keeps every positive window."""
-    from frugalbench.harness.runner import make_meter, measured_window
+    from frugalbench.harness.runner import make_meter
+    from frugalbench.measure.window import measured_window
 
     say = progress or (lambda name, done_s, total_s: None)
     started = time.perf_counter()
@@ -201,7 +202,7 @@ def _detect_one(
     import numpy as np
 
     from frugalbench.audio.decode import probe
-    from frugalbench.harness.runner import measured_window
+    from frugalbench.measure.window import measured_window
 
     total_s = probe(path, max_bytes=1 << 62).duration_s
     # Blocks are whole multiples of the hop, and the tail of each block is carried into the

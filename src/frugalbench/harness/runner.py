@@ -29,6 +29,7 @@ from frugalbench.measure.backends import MeterPlan
 from frugalbench.measure.base import Measurement
 from frugalbench.measure.proctree import GroupTree
 from frugalbench.measure.reference import measure_speed_index
+from frugalbench.measure.window import Window, measured_window
 from frugalbench.results import (
     Failure,
     PerThousand,
@@ -69,27 +70,6 @@ def make_meter(config: RunConfig, pid: int, tree: GroupTree | None = None) -> Me
         tree=tree,
         power_profile=config.power_profile,
     )
-
-
-@dataclass(frozen=True)
-class Window:
-    value: Any
-    measurement: Measurement
-    comparison: Measurement | None
-
-
-def measured_window(plan: MeterPlan, key: str, call: Callable[[], Any]) -> Window:
-    """One window on the primary meter, nested inside the comparison meter's (whose start-up,
-    1.5 s for CodeCarbon, then stays outside our figure)."""
-    if plan.comparison is not None:
-        plan.comparison.begin_window(key)
-    plan.meter.begin_window(key)
-    try:
-        value = call()
-    finally:
-        measurement = plan.meter.end_window(key)
-        comparison = plan.comparison.end_window(key) if plan.comparison is not None else None
-    return Window(value, measurement, comparison)
 
 
 def _phase(
@@ -279,7 +259,7 @@ def run(
     worker runs in a job box; ``deadline`` (``time.monotonic()``) bounds the whole evaluation.
     """
     from frugalbench.environment import capture_environment
-    from frugalbench.measure.carbon import emission_factors
+    from frugalbench.footprint.carbon import emission_factors
     from frugalbench.models.directory import directory_size_bytes
 
     config = config or RunConfig()

@@ -1,16 +1,22 @@
 """Which backend measures which component here, chosen per component, overridable by name.
 
-``auto`` (the default) takes a counter where one is readable and an estimate elsewhere: RAPL for
-``cpu`` and ``dram`` when powercap is readable, else the process estimate; NVML for each GPU when
-a driver answers. ``process``, ``rapl`` and ``nvml`` force a backend (and fail with the reason when
-it cannot run); ``codecarbon`` measures with ``auto`` and CodeCarbon side by side.
+Each backend is a :class:`BackendSpec` in the ``meters`` registry: the components it covers, its
+priority, whether it can run here (and why not), and how to build its sources. Built-ins register
+in their own module (``rapl``, ``nvml``, ``process``, ``codecarbon_meter``); a third party adds
+one through the ``frugalbench.meters`` entry-point group, and it then shows in
+``frugalbench meters`` and is chosen by ``--meter NAME``.
+
+``auto`` (the default) takes, per component, the highest-priority counter that can read it and the
+process estimate elsewhere. A counter's name forces it (and fails with the reason when it cannot
+run; the other counters still read what it does not cover); ``process`` forces the estimate alone;
+a comparison backend (``codecarbon``) measures with ``auto`` and itself side by side.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from frugalbench.errors import MeterUnavailable, UnknownNameError, UserError
 from frugalbench.measure.base import Availability
@@ -20,66 +26,80 @@ from frugalbench.measure.idle import IdleBaseline, idle_baseline
 from frugalbench.measure.meter import EnergyMeter
 from frugalbench.measure.proctree import GroupTree, ProcessTree
 from frugalbench.measure.sources import Source
+from frugalbench.registry import Registry
 
-CHOICES = ("auto", "process", "rapl", "nvml", "codecarbon")
+AUTO = "auto"
+
+
+@dataclass
+class BuildContext:
+    """What a backend's ``sources`` may read: the choices made so far and the build settings."""
+
+    required: bool
+    sample_interval_s: float
+    power_profile: str | None
+    taken: dict[str, Source] = field(default_factory=dict)
+    cpu_power: CpuPower | None = None
+    gpus: list[dict[str, str]] = field(default_factory=list)
+    unread: dict[str, list[str]] = field(default_factory=dict)  # component: counters that failed
 
 
 @dataclass(frozen=True)
-class Backend:
+class BackendSpec:
+    """A meter backend: ``sources`` returns its sources for the components not yet ``taken``,
+    and raises ``MeterUnavailable`` (with the reason) when it cannot read anything here."""
+
     name: str
     components: str
     description: str
     availability: Callable[[], Availability]
+    sources: Callable[[BuildContext], list[Source]] | None = None
+    kind: Literal["counter", "estimate", "comparison"] = "counter"
+    priority: int = 50  # counters: higher first; a component goes to the first that reads it
+    label: str = ""  # how a reason names it ("RAPL"); the name when empty
+    comparison: Callable[[], Any] | None = None  # the comparison meter's factory
 
 
-def _process_availability() -> Availability:
-    from frugalbench.measure.process import ProcessMeter
-
-    return ProcessMeter.is_available()
-
-
-def _rapl_availability() -> Availability:
-    from frugalbench.measure.rapl import rapl_availability
-
-    return rapl_availability()
-
-
-def _nvml_availability() -> Availability:
-    from frugalbench.measure.nvml import nvml_availability
-
-    return nvml_availability()
-
-
-def _codecarbon_availability() -> Availability:
-    from frugalbench.measure.codecarbon_meter import CodeCarbonMeter
-
-    return CodeCarbonMeter.is_available()
-
-
-BACKENDS = (
-    Backend(
-        "rapl", "cpu, dram", "RAPL energy counters (Linux powercap, amd_energy)", _rapl_availability
-    ),
-    Backend(
-        "nvml", "gpu:N", "NVIDIA GPU energy counter or sampled power (NVML)", _nvml_availability
-    ),
-    Backend(
-        "process",
-        "cpu, dram",
-        "estimate from the process tree's CPU time and memory",
-        _process_availability,
-    ),
-    Backend(
-        "codecarbon",
-        "comparison",
-        "CodeCarbon's OfflineEmissionsTracker, side by side",
-        _codecarbon_availability,
+meters: Registry[BackendSpec] = Registry(
+    "meter",
+    (
+        "frugalbench.measure.rapl",
+        "frugalbench.measure.nvml",
+        "frugalbench.measure.process",
+        "frugalbench.measure.codecarbon_meter",
     ),
 )
 
 
-def backend_report() -> list[tuple[Backend, Availability]]:
-    return [(b, b.availability()) for b in BACKENDS]
+def register(spec: BackendSpec) -> BackendSpec:
+    """Add a backend (what a built-in module or an entry point does)."""
+    return meters.register(spec.name)(spec)
+
+
+def specs() -> list[BackendSpec]:
+    """Counters by priority, then the estimate, then comparisons: the order of the table."""
+    order = {"counter": 0, "estimate": 1, "comparison": 2}
+    every = [meters.get(n) for n in meters.names()]
+    return sorted(every, key=lambda s: (order[s.kind], -s.priority, s.name))
+
+
+def choices() -> list[str]:
+    return [AUTO, *(s.name for s in specs())]
+
+
+def choices_help() -> str:
+    """The ``--meter`` help, generated from the registry."""
+    names = ", ".join(s.name for s in specs() if s.kind != "comparison")
+    compare = ", ".join(
+        f"{s.name} ({AUTO} + {s.name} side by side)" for s in specs() if s.kind == "comparison"
+    )
+    return f"{AUTO} (counters where readable, else estimates), {names}" + (
+        f", or {compare}" if compare else ""
+    )
+
+
+def backend_report() -> list[tuple[BackendSpec, Availability]]:
+    return [(b, b.availability()) for b in specs()]
 
 
 @dataclass
@@ -113,7 +133,7 @@ class MeterPlan:
 
 
 def build_meter(
-    choice: str = "auto",
+    choice: str = AUTO,
     pid: int | None = None,
     include_root: bool = True,
     idle_s: float = 3.0,
@@ -125,81 +145,78 @@ def build_meter(
     power_profile: str | None = None,
 ) -> MeterPlan:
     """Sources per component for ``choice``; ``UserError`` when a forced backend cannot run."""
-    from frugalbench.measure.cpu_power import resolve_cpu_power
-    from frugalbench.measure.process import ProcessCpuSource, ProcessDramSource, dram_included
-
-    if choice not in CHOICES:
-        raise UnknownNameError("meter", choice, CHOICES)
-    sources: list[Source] = []
-    choices: dict[str, str] = {}
-    gpus: list[dict[str, str]] = []
-    rapl_sources = _rapl_sources(required=choice == "rapl") if choice != "process" else {}
-    cpu_power = None
-    for component in ("cpu", "dram"):
-        if component in rapl_sources:
-            sources.append(rapl_sources[component])
-            choices[component] = "rapl (measured)"
-            continue
-        cpu_power = cpu_power or resolve_cpu_power(profile=power_profile)
-        # memory is in the estimate's basis only when the cpu figure is that estimate
-        included = dram_included(cpu_power) if "cpu" not in rapl_sources else None
-        sources.append(
-            ProcessCpuSource(cpu_power)
-            if component == "cpu"
-            else ProcessDramSource(sample_interval_s=sample_interval_s, included_in_cpu=included)
-        )
-        choices[component] = "process (estimated)" + (
-            "" if choice == "process" else "; no readable RAPL counter"
-        )
-    if choice != "process":
-        nvml_sources, gpus = _nvml_sources(required=choice == "nvml", interval=sample_interval_s)
-        for source in nvml_sources:
-            sources.append(source)
-            choices[source.component] = "nvml (measured)"
-    idle = None
-    if with_idle and any(s.read_j() is not None for s in sources):
-        idle = idle_baseline(sources, idle_s, idle_max_age_s)
-        for source in sources:
-            if source.component in idle.power_w and hasattr(source, "idle_w"):
-                source.idle_w = idle.power_w[source.component]
-                source.idle_detail = idle.describe()
+    if choice not in choices():
+        raise UnknownNameError("meter", choice, choices())
+    forced = meters.get(choice) if choice != AUTO else None
+    ctx = BuildContext(False, sample_interval_s, power_profile)
+    chosen: dict[str, str] = {}
+    for spec in _counters(forced):
+        ctx.required = forced is not None and spec.name == forced.name
+        _add(spec, ctx, chosen)
+    ctx.required = False
+    for spec in (s for s in specs() if s.kind == "estimate"):
+        if forced is None or forced.kind != "estimate" or spec.name == forced.name:
+            _add(spec, ctx, chosen)
+    sources = sorted(ctx.taken.values(), key=lambda src: _component_order(src.component))
+    chosen = {c: chosen[c] for c in sorted(chosen, key=_component_order)}
+    idle = _subtract_idle(sources, idle_s, idle_max_age_s) if with_idle else None
     meter = EnergyMeter(sources, pid, include_root, sample_interval_s, contention, tree)
     comparison = None
-    if choice == "codecarbon":
-        from frugalbench.measure.codecarbon_meter import CodeCarbonMeter
-
-        available = CodeCarbonMeter.is_available()
+    if forced is not None and forced.kind == "comparison" and forced.comparison is not None:
+        available = forced.availability()
         if not available:
-            raise UserError(f"meter 'codecarbon' cannot run: {available.reason}")
-        comparison = CodeCarbonMeter()
-    return MeterPlan(meter, comparison, choices, idle, gpus, cpu_power)
+            raise UserError(f"meter {forced.name!r} cannot run: {available.reason}")
+        comparison = forced.comparison()
+    return MeterPlan(meter, comparison, chosen, idle, ctx.gpus, ctx.cpu_power)
 
 
-def _rapl_sources(required: bool) -> dict[str, Source]:
-    from frugalbench.measure.rapl import RaplSource, discover_domains
+def _component_order(component: str) -> tuple[int, str]:
+    """cpu, dram, then the rest (gpu:0, gpu:1...) by name: the order every result lists them."""
+    fixed = ("cpu", "dram")
+    return (fixed.index(component) if component in fixed else len(fixed), component)
 
+
+def _counters(forced: BackendSpec | None) -> list[BackendSpec]:
+    """The counters to try: none when the estimate is forced, the forced one first otherwise."""
+    if forced is not None and forced.kind == "estimate":
+        return []
+    counters = [s for s in specs() if s.kind == "counter"]
+    return sorted(counters, key=lambda s: forced is None or s.name != forced.name)
+
+
+def _add(spec: BackendSpec, ctx: BuildContext, chosen: dict[str, str]) -> None:
+    """The spec's sources for what is not yet taken; a forced one that cannot run is an error."""
+    if spec.sources is None:
+        return
     try:
-        domains = discover_domains()
+        new = spec.sources(ctx)
     except MeterUnavailable as exc:
-        if required:
-            raise UserError(f"meter 'rapl' cannot run: {exc}") from None
-        return {}
-    return {
-        c: RaplSource(c, domains) for c in ("cpu", "dram") if any(d.component == c for d in domains)
-    }
+        if ctx.required:
+            raise UserError(f"meter {spec.name!r} cannot run: {exc}") from None
+        for component in spec.components.split(", "):
+            ctx.unread.setdefault(component, []).append(spec.label or spec.name)
+        return
+    given = {source.component for source in new}
+    for component in spec.components.split(", "):
+        if component in ("cpu", "dram") and component not in given:
+            ctx.unread.setdefault(component, []).append(spec.label or spec.name)
+    for source in new:
+        if source.component in ctx.taken:
+            continue
+        ctx.taken[source.component] = source
+        measured = spec.kind == "counter"
+        unread = ctx.unread.get(source.component, [])
+        why = f"; no readable {' or '.join(unread)} counter" if unread and not measured else ""
+        chosen[source.component] = f"{spec.name} ({'measured' if measured else 'estimated'}){why}"
 
 
-def _nvml_sources(required: bool, interval: float) -> tuple[list[Source], list[dict[str, str]]]:
-    from frugalbench.measure.nvml import NvmlSource, gpu_inventory, load_nvml
-
-    try:
-        nvml = load_nvml()
-        count = int(nvml.nvmlDeviceGetCount())
-    except MeterUnavailable as exc:
-        if required:
-            raise UserError(f"meter 'nvml' cannot run: {exc}") from None
-        return [], []
-    if required and count == 0:
-        raise UserError("meter 'nvml' cannot run: NVML found no GPU")
-    sources: list[Source] = [NvmlSource(nvml, i, sample_interval_s=interval) for i in range(count)]
-    return sources, gpu_inventory(nvml)
+def _subtract_idle(sources: list[Source], idle_s: float, max_age_s: float) -> IdleBaseline | None:
+    """Counters read the whole machine: measure its idle power and take it off each."""
+    if not any(s.read_j() is not None for s in sources):
+        return None
+    idle = idle_baseline(sources, idle_s, max_age_s)
+    for source in sources:
+        if source.component in idle.power_w and hasattr(source, "idle_w"):
+            source.idle_w = idle.power_w[source.component]
+            source.idle_detail = idle.describe()
+    return idle

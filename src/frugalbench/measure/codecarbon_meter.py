@@ -13,9 +13,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 from frugalbench.errors import UserError
+from frugalbench.measure.backends import BackendSpec, register
 from frugalbench.measure.base import Availability, ComponentEnergy, Measurement, Method
-
-J_PER_KWH = 3.6e6
+from frugalbench.units import J_PER_KWH
 
 
 class CodeCarbonMeter:
@@ -81,3 +81,15 @@ class CodeCarbonMeter:
         return Measurement(
             key=key, started_at=started_at, duration_s=float(data.duration), components=components
         )
+
+
+register(
+    BackendSpec(
+        "codecarbon",
+        "comparison",
+        "CodeCarbon's OfflineEmissionsTracker, side by side",
+        lambda: CodeCarbonMeter.is_available(),
+        kind="comparison",
+        comparison=lambda: CodeCarbonMeter(),
+    )
+)

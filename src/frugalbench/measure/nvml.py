@@ -14,8 +14,9 @@ from types import ModuleType
 from typing import Any, cast
 
 from frugalbench.errors import MeterUnavailable
+from frugalbench.measure.backends import BackendSpec, BuildContext, register
 from frugalbench.measure.base import Availability, ComponentEnergy, Method
-from frugalbench.measure.sources import WindowContext, counter_energy
+from frugalbench.measure.sources import Source, WindowContext, counter_energy
 
 
 def load_nvml() -> ModuleType:
@@ -161,3 +162,25 @@ class NvmlSource:
                 flags=tuple(flags),
             ),
         )
+
+
+def _sources(ctx: BuildContext) -> list[Source]:
+    nvml = load_nvml()
+    count = int(nvml.nvmlDeviceGetCount())
+    if count == 0:
+        raise MeterUnavailable("NVML found no GPU")
+    ctx.gpus = gpu_inventory(nvml)
+    return [NvmlSource(nvml, i, sample_interval_s=ctx.sample_interval_s) for i in range(count)]
+
+
+register(
+    BackendSpec(
+        "nvml",
+        "gpu:N",
+        "NVIDIA GPU energy counter or sampled power (NVML)",
+        lambda: nvml_availability(),
+        _sources,
+        priority=90,
+        label="NVML",
+    )
+)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from frugalbench.measure.backends import BackendSpec, BuildContext, register
 from frugalbench.measure.base import Availability, ComponentEnergy, Method
 from frugalbench.measure.contention import ContentionPolicy
 from frugalbench.measure.cpu_power import CpuPower, resolve_cpu_power
@@ -144,3 +145,33 @@ class ProcessMeter(EnergyMeter):
         except Exception as exc:  # psutil on an unsupported platform
             return Availability(False, f"cannot read process CPU times here: {exc}")
         return Availability(True, "per-process CPU time is readable (psutil, CPU clocks)")
+
+
+def _sources(ctx: BuildContext) -> list[Source]:
+    """The estimate for what no counter reads; memory is in the CPU figure's basis only when
+    that figure is this estimate too."""
+    missing = [c for c in ("cpu", "dram") if c not in ctx.taken]
+    if not missing:
+        return []
+    power = ctx.cpu_power = ctx.cpu_power or resolve_cpu_power(profile=ctx.power_profile)
+    sources: list[Source] = []
+    if "cpu" in missing:
+        sources.append(ProcessCpuSource(power))
+    if "dram" in missing:
+        included = dram_included(power) if "cpu" in missing else None
+        sources.append(
+            ProcessDramSource(sample_interval_s=ctx.sample_interval_s, included_in_cpu=included)
+        )
+    return sources
+
+
+register(
+    BackendSpec(
+        "process",
+        "cpu, dram",
+        "estimate from the process tree's CPU time and memory",
+        lambda: ProcessMeter.is_available(),
+        _sources,
+        kind="estimate",
+    )
+)

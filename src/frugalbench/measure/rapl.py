@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frugalbench.errors import MeterUnavailable
+from frugalbench.measure.backends import BackendSpec, BuildContext, register
 from frugalbench.measure.base import Availability, ComponentEnergy, Method
 from frugalbench.measure.counters import WrappingCounter
-from frugalbench.measure.sources import WindowContext, counter_energy
+from frugalbench.measure.sources import Source, WindowContext, counter_energy
 
 POWERCAP = Path("/sys/class/powercap")
 HWMON = Path("/sys/class/hwmon")
@@ -170,3 +171,22 @@ class RaplSource:
                 source="Linux powercap energy_uj (microjoules)",
             ),
         )
+
+
+def _sources(ctx: BuildContext) -> list[Source]:
+    domains = discover_domains()
+    covered = ("cpu", "dram")
+    return [RaplSource(c, domains) for c in covered if any(d.component == c for d in domains)]
+
+
+register(
+    BackendSpec(
+        "rapl",
+        "cpu, dram",
+        "RAPL energy counters (Linux powercap, amd_energy)",
+        rapl_availability,
+        _sources,
+        priority=100,
+        label="RAPL",
+    )
+)

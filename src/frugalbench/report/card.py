@@ -18,8 +18,9 @@ from typing import Any
 from frugalbench.errors import UserError
 from frugalbench.footprint.projection import PerRequest
 from frugalbench.footprint.scenario import Scenario
-from frugalbench.footprint.sci import J_PER_KWH, SciInputs, functional_unit, sci
+from frugalbench.footprint.sci import SciInputs, functional_unit, sci
 from frugalbench.results import Band, RunResult
+from frugalbench.units import J_PER_KWH
 
 CONSTANT_BASELINES = ("majority", "random")
 Figure = dict[str, Any]

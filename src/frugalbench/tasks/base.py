@@ -99,6 +99,9 @@ class Task:
     scorer: Callable[[Sequence[str], Sequence[str], Sequence[str]], dict[str, Any]]
     input_unit: str = "input"
     positive: str | None = None  # a detection task's label of interest (``detect`` reports it)
+    # the reference models ``bench`` runs by default, cheapest first (empty: every model of the
+    # task, as the registry lists them)
+    ladder: tuple[str, ...] = ()
     # scores that need more than labels: (annotations, predicted labels, the model's extra
     # outputs, e.g. boxes) -> scores; used when the evaluation data has annotations
     extra_scorer: (

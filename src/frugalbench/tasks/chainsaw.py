@@ -91,5 +91,6 @@ TASK = tasks.register("chainsaw")(
         scorer=detection_scores("chainsaw"),
         input_unit="clip",
         positive="chainsaw",
+        ladder=("majority", "logmel-linear", "logmel-cnn"),
     )
 )

@@ -73,5 +73,16 @@ TASK = tasks.register("climate-disinfo")(
         loader=load,
         scorer=classification_scores,
         input_unit="quote",
+        ladder=(
+            "random",
+            "majority",
+            "tfidf-linear",
+            "ngram-linear",
+            "static-minilm-linear",
+            "minilm-linear",
+            "minilm-tfidf-linear",
+            "minilm-finetuned",
+            "cascade",
+        ),
     )
 )

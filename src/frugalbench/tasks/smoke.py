@@ -297,6 +297,7 @@ TASK = tasks.register("smoke")(
         scorer=smoke_scores,
         input_unit="image",
         positive="smoke",
+        ladder=("majority", "colour-texture-linear", "smoke-cnn", "smoke-change-linear"),
         extra_scorer=box_scores,
     )
 )

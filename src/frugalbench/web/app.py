@@ -248,7 +248,7 @@ def create_app(settings: Settings, queue: Any = None, start_worker: bool | None 
         return challenge_json(challenge)
 
     def render_board(challenge: Challenge, rows: list[dict[str, Any]]) -> bytes:
-        from frugalbench.charts import Point, pareto_svg
+        from frugalbench.present.charts import Point, pareto_svg
 
         points = [
             Point(
@@ -344,7 +344,7 @@ def create_app(settings: Settings, queue: Any = None, start_worker: bool | None 
     def submission_page(
         submission_id: Id, request: Request, session: Db, token: PageToken
     ) -> Response:
-        from frugalbench.charts import bars_svg
+        from frugalbench.present.charts import bars_svg
 
         submission, job, team, challenge = visible_parts(session, submission_id, token)
         result = public_result(job.result, challenge)

@@ -1,7 +1,7 @@
-"""Commands of the challenge server: ``serve``, ``worker``, ``admin``, ``submit``, ``leaderboard``.
+"""The challenge server's commands: ``serve``, ``worker``, ``admin``, ``submit``, ``leaderboard``.
 
-Kept apart from ``cli.py`` (the measuring commands) so that the CLI's start-up imports neither
-FastAPI nor SQLAlchemy; everything heavy is imported inside the command that needs it.
+The CLI's start-up imports neither FastAPI nor SQLAlchemy: everything heavy is imported inside the
+command that needs it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from frugalbench.cli.common import console, err
 from frugalbench.errors import UserError
 
-console = Console()
-err = Console(stderr=True)
+app = typer.Typer()
 admin = typer.Typer(help="Organiser commands (need the admin token).", no_args_is_help=True)
 
 ServerOpt = Annotated[str, typer.Option("--server", help="server URL, e.g. http://127.0.0.1:8000")]
@@ -88,6 +87,7 @@ def _settings(**overrides: Any) -> Any:
         raise UserError(f"bad server setting: {str(exc).splitlines()[-1]}") from None
 
 
+@app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
@@ -112,6 +112,7 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@app.command("worker")
 def worker(
     broker: Annotated[
         str | None, typer.Option(help="queue URL (FRUGALBENCH_BROKER_URL): redis://HOST:6379/0")
@@ -223,6 +224,7 @@ def pack(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+@app.command("submit")
 def submit(
     challenge: str,
     directory: Path,
@@ -266,6 +268,7 @@ def submit(
     raise UserError(f"job {body['job']} not finished after {wait_s:g} s; check {body['job_url']}")
 
 
+@app.command("leaderboard")
 def leaderboard(
     challenge: str,
     server: ServerOpt,
@@ -296,9 +299,4 @@ def leaderboard(
         )
 
 
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.command("worker")(worker)
-    app.command("submit")(submit)
-    app.command("leaderboard")(leaderboard)
-    app.add_typer(admin, name="admin")
+app.add_typer(admin, name="admin")

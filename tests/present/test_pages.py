@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from frugalbench.footprint.scenario import scenario
+from frugalbench.present.pages import Tracer, task_points, write_report
 from frugalbench.report.card import build_card, load_results
-from frugalbench.report.render import Tracer, format_value, task_points, write_report
+from frugalbench.units import format_quantity
 
 
 @pytest.fixture
@@ -69,12 +70,12 @@ def test_pareto_points_include_the_reference_ladder_at_reference_speed(
 
 
 def test_formatting_and_tracing() -> None:
-    assert format_value(0.00045, "J") == "450 µJ"
-    assert format_value(7.2e6, "J") == "2 kWh"
-    assert format_value(2.5e6, "g") == "2.5 t CO2e"
-    assert format_value(0.005, "L") == "5 mL"
-    assert format_value(0.0005, "L") == "500 µL"
-    assert format_value(0.61234, "score") == "0.6123"
+    assert format_quantity(0.00045, "J") == "450 µJ"
+    assert format_quantity(7.2e6, "J") == "2 kWh"
+    assert format_quantity(2.5e6, "g") == "2.5 t CO2e"
+    assert format_quantity(0.005, "L") == "5 mL"
+    assert format_quantity(0.0005, "L") == "500 µL"
+    assert format_quantity(0.61234, "score") == "0.6123"
     t = Tracer(html=False)
     assert t({"value": 2.0, "unit": "J", "source": "a"}) == "2 J [1]"
     assert t({"value": 3.0, "unit": "J", "source": "b", "low": 1, "high": 4}) == (

@@ -10,49 +10,34 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.base import Measurement
-from frugalbench.measure.carbon import EmissionFactors
 from frugalbench.results import Band, RunResult
 from frugalbench.stats import Summary
+from frugalbench.units import format_energy, format_mass
 
 if TYPE_CHECKING:
     from frugalbench.harness.bench import BenchRow
-
-
-def fmt_j(value: float) -> str:
-    if value >= 3.6e6:
-        return f"{value / 3.6e6:.3g} kWh"
-    if value >= 1000:
-        return f"{value / 1000:.3g} kJ"
-    if value >= 1:
-        return f"{value:.3g} J"
-    return f"{value * 1000:.3g} mJ"
-
-
-def fmt_g(value: float) -> str:
-    if value >= 1000:
-        return f"{value / 1000:.3g} kg CO2e"
-    if value >= 1:
-        return f"{value:.3g} g CO2e"
-    return f"{value * 1000:.3g} mg CO2e"
 
 
 def fmt_summary_j(s: Summary, band: Band | None = None) -> str:
     """``0.12 J (power model band 0.10 - 0.14 J; repeats 95% CI ...)``: the two kept apart."""
     parts = []
     if band is not None:
-        parts.append(f"power model band {fmt_j(band.low)} - {fmt_j(band.high)}")
+        parts.append(f"power model band {format_energy(band.low)} - {format_energy(band.high)}")
     if s.n > 1 and s.ci95_low is not None and s.ci95_high is not None:
         cv = f", CV {s.cv:.1%}" if s.cv is not None else ""
         repeats = "repeats " if band is not None else ""
-        parts.append(f"{repeats}95% CI {fmt_j(max(s.ci95_low, 0))} - {fmt_j(s.ci95_high)}{cv}")
-    return f"{fmt_j(s.median)} ({'; '.join(parts)})" if parts else fmt_j(s.median)
+        low, high = format_energy(max(s.ci95_low, 0)), format_energy(s.ci95_high)
+        parts.append(f"{repeats}95% CI {low} - {high}{cv}")
+    return f"{format_energy(s.median)} ({'; '.join(parts)})" if parts else format_energy(s.median)
 
 
 def fmt_band_g(value: float, band: Band | None) -> str:
     if band is None:
-        return fmt_g(value)
-    return f"{fmt_g(value)} (power model band {fmt_g(band.low)} - {fmt_g(band.high)})"
+        return format_mass(value)
+    low, high = format_mass(band.low), format_mass(band.high)
+    return f"{format_mass(value)} (power model band {low} - {high})"
 
 
 def grid_line(factors: EmissionFactors) -> str:
@@ -98,7 +83,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             _row(
                 table,
                 "  whole machine, same windows",
-                f"{fmt_j(inf.machine_energy_j.median * scale)} (before attribution)",
+                f"{format_energy(inf.machine_energy_j.median * scale)} (before attribution)",
             )
         for name, comp in inf.comparison.items():
             if inf.n_inputs:
@@ -113,7 +98,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
                 table,
                 "speed index",
                 f"{result.speed_index['speed_index']:.2f} (reference kernel; energy at reference "
-                f"speed {fmt_j(per.energy_j_at_reference_speed or 0)} / 1,000)",
+                f"speed {format_energy(per.energy_j_at_reference_speed or 0)} / 1,000)",
             )
     if result.emissions:
         if result.emissions.per_1000_inputs_g is not None:
@@ -154,11 +139,11 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             str(p.n_inputs or ""),
             f"{p.duration_s.median:.3f} s",
             fmt_summary_j(p.energy_j, p.energy_band_j),
-            fmt_j(comps["cpu"].median) if "cpu" in comps else "",
-            fmt_j(comps["dram"].median) if "dram" in comps else "",
-            fmt_j(p.machine_energy_j.median) if p.machine_energy_j else "",
+            format_energy(comps["cpu"].median) if "cpu" in comps else "",
+            format_energy(comps["dram"].median) if "dram" in comps else "",
+            format_energy(p.machine_energy_j.median) if p.machine_energy_j else "",
             *(
-                fmt_j(p.comparison[k].energy_j.median) if k in p.comparison else ""
+                format_energy(p.comparison[k].energy_j.median) if k in p.comparison else ""
                 for k in compared
             ),
             " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else ""),
@@ -218,7 +203,7 @@ def print_bench(
             row.model,
             *(_fold_score(row, k) for k in score_names),
             _fold_energy(row),
-            fmt_j(training) if training is not None else "",
+            format_energy(training) if training is not None else "",
             _fmt_bytes(r.model.get("size_bytes")),
             _fmt_count(r.model.get("n_parameters")),
             "; ".join(notes),
@@ -257,7 +242,8 @@ def _fold_energy(row: BenchRow) -> str:
     span = row.energy_interval_j
     if row.energy_per_1000_j is None or span is None:
         return ""
-    return f"{fmt_j(row.energy_per_1000_j)} ({fmt_j(span[0])} - {fmt_j(span[1])})"
+    low, high = format_energy(span[0]), format_energy(span[1])
+    return f"{format_energy(row.energy_per_1000_j)} ({low} - {high})"
 
 
 GROUP_SCORES = ("accuracy", "recall", "false_alarm_rate", "mean_iou")
@@ -329,16 +315,22 @@ def print_measurement(
     for col in ("component", "energy", "machine", "method"):
         table.add_column(col, overflow="fold")
     for name, comp in m.components.items():
-        machine = "" if comp.machine_energy_j is None else fmt_j(comp.machine_energy_j)
-        _row(table, name, fmt_j(comp.energy_j), machine, comp.method.describe())
-    total = fmt_j(m.total_j)
+        machine = "" if comp.machine_energy_j is None else format_energy(comp.machine_energy_j)
+        _row(table, name, format_energy(comp.energy_j), machine, comp.method.describe())
+    total = format_energy(m.total_j)
     if m.band_j is not None:
-        total += f" (power model band {fmt_j(m.band_j[0])} - {fmt_j(m.band_j[1])})"
+        total += f" (power model band {format_energy(m.band_j[0])} - {format_energy(m.band_j[1])})"
     table.add_row("[bold]total (marginal)[/bold]", f"[bold]{escape(total)}[/bold]", "", "")
     if comparison is not None:
         for name, comp in comparison.components.items():
-            _row(table, f"codecarbon {name}", fmt_j(comp.energy_j), "", comp.method.describe())
-        _row(table, "codecarbon total", fmt_j(comparison.total_j), "", "same command")
+            _row(
+                table,
+                f"codecarbon {name}",
+                format_energy(comp.energy_j),
+                "",
+                comp.method.describe(),
+            )
+        _row(table, "codecarbon total", format_energy(comparison.total_j), "", "same command")
     console.print(table)
     obs: dict[str, Any] = m.observations
     console.print(
@@ -352,7 +344,9 @@ def print_measurement(
                 f"{obs.get('outside_load_cores', 0):.2f} cores)"
             )
         )
-    console.print(escape(f"emissions {fmt_g(factors.co2e_g(m.total_j))}; {grid_line(factors)}"))
+    console.print(
+        escape(f"emissions {format_mass(factors.co2e_g(m.total_j))}; {grid_line(factors)}")
+    )
 
 
 def print_detect(console: Console, report: Any) -> None:
@@ -381,9 +375,9 @@ def print_detect(console: Console, report: Any) -> None:
     console.print(
         f"{report.audio_s / 3600:.3f} h of audio in {report.wall_s:.1f} s "
         f"({report.audio_s / max(report.wall_s, 1e-9):.0f}x real time); model energy "
-        f"{fmt_j(report.energy_j)}"
-        + (f" = {fmt_j(per_hour)} per hour of audio" if per_hour is not None else "")
-        + f" (model load {fmt_j(report.load.total_j)} once)"
+        f"{format_energy(report.energy_j)}"
+        + (f" = {format_energy(per_hour)} per hour of audio" if per_hour is not None else "")
+        + f" (model load {format_energy(report.load.total_j)} once)"
     )
     console.print(f"method: {report.method}")
 

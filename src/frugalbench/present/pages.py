@@ -14,43 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from frugalbench import __version__
-from frugalbench.charts import Point, bars_svg, pareto_svg
 from frugalbench.leaderboard import pareto_front
+from frugalbench.present.charts import Point, bars_svg, pareto_svg
 from frugalbench.report.card import Figure, reference_ladders
-
-
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if unit == "J":
-        for scale, name in ((3.6e6, "kWh"), (1e3, "kJ"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value:.3g} J"
-    if unit == "g":
-        for scale, name in ((1e6, "t CO2e"), (1e3, "kg CO2e"), (1.0, "g CO2e"), (1e-3, "mg CO2e")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value * 1e6:.3g} µg CO2e"
-    if unit == "L":
-        for scale, name in ((1e3, "m³"), (1.0, "L"), (1e-3, "mL")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value * 1e6:.3g} µL"
-    if unit == "B":
-        for scale, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-            if value >= scale:
-                return f"{value / scale:.3g} {name}"
-        return f"{value:.0f} B"
-    if unit == "":
-        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1 else f"{value:.4g}"
-    if unit == "x":
-        return f"{value:.3g}x"
-    if unit == "score":
-        return f"{value:.4f}"
-    if unit == "points":
-        return f"{value:+.2f} points"
-    return f"{value:.4g} {unit}"
+from frugalbench.units import J_PER_KWH, format_quantity
 
 
 class Tracer:
@@ -64,16 +31,16 @@ class Tracer:
         if not figure or figure.get("value") is None:
             return "n/a"
         unit = figure["unit"]
-        text = format_value(figure["value"], unit)
+        text = format_quantity(figure["value"], unit)
         parts = []
         if "band_low" in figure:
             low, high = (
-                format_value(figure["band_low"], unit),
-                format_value(figure["band_high"], unit),
+                format_quantity(figure["band_low"], unit),
+                format_quantity(figure["band_high"], unit),
             )
             parts.append(f"power model band {low} - {high}")
         if "low" in figure:
-            low, high = format_value(figure["low"], unit), format_value(figure["high"], unit)
+            low, high = format_quantity(figure["low"], unit), format_quantity(figure["high"], unit)
             interval = figure.get("interval", "95% CI")
             parts.append(f"{'repeats ' if parts else ''}{interval} {low} - {high}")
         if parts:
@@ -162,12 +129,14 @@ def render_json(cards: Sequence[dict[str, Any]]) -> str:
 def _env() -> Any:
     import jinja2
 
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("frugalbench.report", "templates"),
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("frugalbench.present", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["J_PER_KWH"] = J_PER_KWH
+    return env
 
 
 def render_html(cards: Sequence[dict[str, Any]]) -> str:

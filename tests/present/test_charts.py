@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from frugalbench.charts import Point, bars_svg, pareto_svg
+from frugalbench.present.charts import Point, bars_svg, pareto_svg
 
 
 def test_pareto_plot_draws_every_point_and_the_front() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import frugalbench
-from frugalbench.measure.track import Tracker
+from frugalbench.tracking import Tracker
 
 
 def spin(seconds: float) -> None:

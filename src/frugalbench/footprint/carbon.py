@@ -14,8 +14,8 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UnknownNameError, UserError
+from frugalbench.units import J_PER_KWH
 
-J_PER_KWH = 3.6e6
 GRID_TABLE = "grid_intensity.csv v2024.1"
 GRID_SOURCE = (
     "Ember and Our World in Data (Energy Institute Statistical Review), CC BY 4.0, via CodeCarbon "
@@ -54,7 +54,7 @@ class EmissionFactors(BaseModel):
 
 @lru_cache(maxsize=1)
 def _grid_rows() -> dict[str, dict[str, str]]:
-    path = resources.files("frugalbench.measure").joinpath("data/grid_intensity.csv")
+    path = resources.files("frugalbench.footprint").joinpath("data/grid_intensity.csv")
     rows: dict[str, dict[str, str]] = {}
     with path.open() as fh:
         for row in csv.DictReader(fh):

@@ -1,6 +1,6 @@
 """Energy from inside your own code: ``frugalbench.track``, the meters of ``frugalbench measure``.
 
-Three ways in, one record (:mod:`frugalbench.measure.record`)::
+Three ways in, one record (:class:`frugalbench.results.measure.MeasureRecord`)::
 
     with frugalbench.track("epoch") as t:      # a block
         train_one_epoch()
@@ -26,10 +26,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from frugalbench.measure.backends import MeterPlan
 from frugalbench.measure.base import Measurement
+from frugalbench.measure.window import close_window, open_window
+from frugalbench.units import format_energy
+
+if TYPE_CHECKING:
+    from frugalbench.results.measure import MeasureRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 SCOPE = (
@@ -69,15 +74,15 @@ class Tracker:
             return self._plan
 
     def begin_window(self, name: str) -> None:
-        self.plan.meter.begin_window(name)
+        open_window(self.plan, name)
 
     def end_window(self, name: str) -> Measurement:
-        return self.plan.meter.end_window(name)
+        return close_window(self.plan, name)[0]
 
-    def record(self, name: str, m: Measurement) -> dict[str, Any]:
+    def record(self, name: str, m: Measurement) -> MeasureRecord:
         """The same record as ``frugalbench measure --json``, for a named block."""
-        from frugalbench.measure.carbon import emission_factors
-        from frugalbench.measure.record import measurement_record
+        from frugalbench.footprint.carbon import emission_factors
+        from frugalbench.results.measure import measurement_record
 
         factors = emission_factors(self.country, self.pue)
         return measurement_record(m, self.plan, factors, {"block": name, "scope": SCOPE})
@@ -130,9 +135,7 @@ class track:
         tracker = self._tracker()
         self.measurement = tracker.end_window(self._keys.pop())
         if self.json is not None:
-            from frugalbench.measure.record import write_record
-
-            write_record(tracker.record(self.name, self.measurement), self.json)
+            tracker.record(self.name, self.measurement).save(self.json)
         if self.summary:
             print(summary_line(self.name, self.measurement), file=sys.stderr)
 
@@ -152,8 +155,10 @@ class track:
 
 
 def summary_line(name: str, m: Measurement) -> str:
-    from frugalbench.render import fmt_j
-
-    band = f" (power model band {fmt_j(m.band_j[0])} - {fmt_j(m.band_j[1])})" if m.band_j else ""
+    band = (
+        f" (power model band {format_energy(m.band_j[0])} - {format_energy(m.band_j[1])})"
+        if m.band_j
+        else ""
+    )
     flags = f" [{', '.join(m.flags)}]" if m.flags else ""
-    return f"frugalbench: {name}: {fmt_j(m.total_j)}{band} in {m.duration_s:.2f} s{flags}"
+    return f"frugalbench: {name}: {format_energy(m.total_j)}{band} in {m.duration_s:.2f} s{flags}"

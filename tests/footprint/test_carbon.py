@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from frugalbench.errors import UnknownNameError, UserError
-from frugalbench.measure.carbon import emission_factors, grid_intensity, pue
+from frugalbench.footprint.carbon import emission_factors, grid_intensity, pue
 
 
 def test_world_average_is_the_default_and_says_so() -> None:

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from frugalbench.config import RunConfig
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.base import Measurement, Method
-from frugalbench.measure.carbon import EmissionFactors
 from frugalbench.stats import Summary
 
 SCHEMA_VERSION = 2  # 2: power-model bands (energy_band_j, per_1000_inputs_band_g), power_profile

@@ -9,6 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from frugalbench.units import format_energy
+
+PALETTE = ("#4c8bf5", "#d9480f", "#1a7f37", "#9c36b5", "#e8590c", "#495057")
+
 
 @dataclass(frozen=True)
 class Point:
@@ -65,7 +69,7 @@ def pareto_svg(
         )
         parts.append(
             f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
-            f"{_fmt_j(10.0**k)}</text>"
+            f"{format_energy(10.0**k, 'axis')}</text>"
         )
     for i in range(6):
         a = y_min + i * (y_max - y_min) / 5
@@ -106,7 +110,8 @@ def pareto_svg(
         ring = ' stroke="#4c8bf5" stroke-width="3"' if p.highlight else ""
         parts.append(
             f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if p.highlight else 4}"{ring}>'
-            f"<title>{escape(p.label)}: {p.accuracy:.3f}, {_fmt_j(p.energy_j)}</title></circle>"
+            f"<title>{escape(p.label)}: {p.accuracy:.3f}, "
+            f"{format_energy(p.energy_j, 'axis')}</title></circle>"
         )
         # a highlighted point labels below its marker, the others above: a report's model
         # often sits on a reference point of the same name
@@ -138,20 +143,10 @@ def bars_svg(values: Sequence[tuple[str, float]], unit: str = "J", width: int = 
         parts.append(f'<rect x="90" y="{y + 3}" width="{w:.1f}" height="14" fill="#4c8bf5"/>')
         parts.append(
             f'<text x="{95 + w:.1f}" y="{y + 14}">'
-            f"{_fmt_j(value) if unit == 'J' else f'{value:g} {unit}'}</text>"
+            f"{format_energy(value, 'axis') if unit == 'J' else f'{value:g} {unit}'}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _fmt_j(value: float) -> str:
-    for scale, unit in ((1e6, "MJ"), (1e3, "kJ"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value:.3g} J"
-
-
-PALETTE = ("#4c8bf5", "#d9480f", "#1a7f37", "#9c36b5", "#e8590c", "#495057")
 
 
 def lines_svg(

@@ -1,0 +1,3 @@
+from frugalbench.cli.main import main
+
+main()

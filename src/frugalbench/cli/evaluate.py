@@ -1,0 +1,249 @@
+"""``train``, ``run``, ``bench``: a model trained, evaluated and measured; a ladder side by side."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from frugalbench.cli.common import (
+    NO_LIMIT_S,
+    Country,
+    IdleS,
+    LabelMapOpt,
+    MeterOpt,
+    PowerProfileOpt,
+    Pue,
+    console,
+    default_result_path,
+    profile_path,
+    progress_bar,
+)
+from frugalbench.errors import UserError
+
+app = typer.Typer()
+
+
+@app.command("train")
+def train_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="registered name, hf:ORG/NAME or hf:/dir, sklearn:FILE.joblib, module:Class "
+            "or file.py:Class",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="model directory to write")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="training file (.parquet/.csv/.jsonl) or "
+            "hub[:split]; default: bundled training split"
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
+    power_profile: PowerProfileOpt = None,
+    label_map: LabelMapOpt = None,
+    timeout_s: Annotated[
+        float | None, typer.Option(min=1, help="limit for the training; default: none")
+    ] = None,
+) -> None:
+    """Train a model in a measured worker process and save it to a directory."""
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import train
+    from frugalbench.tasks import get_task
+    from frugalbench.units import format_energy
+
+    task_obj = get_task(task)
+    with progress_bar() as progress:
+        bar = progress.add_task(f"training {model}", total=1)
+        outcome = train(
+            task_obj,
+            model,
+            out,
+            data,
+            RunConfig(
+                seed=seed,
+                meter=meter,
+                idle_s=idle_s,
+                power_profile=profile_path(power_profile),
+                timeout_s=timeout_s or NO_LIMIT_S,
+            ),
+            progress=lambda phase, step, total: progress.update(
+                bar,
+                completed=step,
+                total=total,
+                description=f"training {escape(model)}"
+                + (f": {phase} {step}/{total}" if phase != "train" else ""),
+            ),
+            label_map=label_map,
+        )
+    m = outcome.measurement
+    console.print(
+        escape(
+            f"trained {model} on {outcome.manifest['training']['data']['n_inputs']} "
+            f"inputs in {m.duration_s:.2f} s, {format_energy(m.total_j)} "
+            f"({m.components['cpu'].method.describe()})"
+        )
+    )
+    console.print(escape(f"model directory: {out}"))
+
+
+@app.command("run")
+def run_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="model name, hf:ORG/NAME, hf:/dir or sklearn:FILE.joblib (trained first), "
+            "or a model directory",
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="evaluation file (.parquet/.csv/.jsonl) or "
+            "hub[:split]; default: bundled data, held-out 20%"
+        ),
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    country: Country = None,
+    pue: Pue = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="where to write the result JSON; default: runs/<task>-<model>-<time>.json",
+        ),
+    ] = None,
+    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 900.0,
+    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
+    max_cv: Annotated[
+        float, typer.Option(help="CV of repeats above which a phase is flagged unstable")
+    ] = 0.10,
+    max_reruns: Annotated[int, typer.Option(min=0, help="extra passes for disturbed ones")] = 3,
+    power_profile: PowerProfileOpt = None,
+    label_map: LabelMapOpt = None,
+) -> None:
+    """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
+    from frugalbench.config import RunConfig
+    from frugalbench.footprint.carbon import emission_factors
+    from frugalbench.harness.runner import run
+    from frugalbench.present.terminal import print_run
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    emission_factors(country, pue)  # a wrong country code fails now, not after the run
+    config = RunConfig(
+        repeats=repeats,
+        country=country,
+        pue=pue,
+        timeout_s=timeout_s,
+        seed=seed,
+        meter=meter,
+        idle_s=idle_s,
+        max_cv=max_cv,
+        max_reruns=max_reruns,
+        power_profile=profile_path(power_profile),
+    )
+    with progress_bar() as progress:
+        bar = progress.add_task(f"{task} / {model}", total=None)
+
+        def on_phase(phase: str, step: int, total: int) -> None:
+            progress.update(
+                bar, description=f"{task} / {model}: {phase}", completed=step, total=total
+            )
+
+        result = run(task_obj, model, config, data, progress=on_phase, label_map=label_map)
+    path = json_out or default_result_path(task, model)
+    result.save(path)
+    print_run(console, result, str(path))
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+@app.command("bench")
+def bench_cmd(
+    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="data file or folder (split 80/20 like the bundled data); default: bundled data"
+        ),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models", help="models to run (repeat the option); default: the task's ladder"
+        ),
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    country: Country = None,
+    pue: Pue = None,
+    meter: MeterOpt = "auto",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder for results.json and pareto.png; default: runs/bench-<task>-<time>"
+        ),
+    ] = None,
+    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 3600.0,
+    power_profile: PowerProfileOpt = None,
+) -> None:
+    """Run a model ladder: one table, the Pareto front marked, results JSON and a plot."""
+    from frugalbench.config import RunConfig
+    from frugalbench.footprint.carbon import emission_factors
+    from frugalbench.harness.bench import bench, write_outputs
+    from frugalbench.models.references import parse_reference
+    from frugalbench.models.registry import models as registry
+    from frugalbench.present.terminal import print_bench
+    from frugalbench.tasks import get_task
+
+    task_obj = get_task(task)
+    emission_factors(country, pue)
+    names = (
+        models
+        or list(task_obj.ladder)
+        or [n for n in registry.names() if registry.get(n).task == task]
+    )
+    for name in names:
+        model_task = registry.get(parse_reference(name, task_obj.input_kind)[0]).task
+        if model_task not in ("", task):
+            raise UserError(f"model {name!r} is for task {model_task!r}, not {task!r}")
+    config = RunConfig(
+        repeats=repeats,
+        country=country,
+        pue=pue,
+        meter=meter,
+        timeout_s=timeout_s,
+        power_profile=profile_path(power_profile),
+    )
+    with progress_bar() as progress:
+        bar = progress.add_task(f"bench {task}", total=len(names))
+        done: list[str] = []
+
+        def on_model(model: str, what: str) -> None:
+            if done and done[-1] != model:
+                progress.advance(bar)
+            done.append(model)
+            progress.update(bar, description=f"bench {task}: {model} ({what})")
+
+        rows = bench(task_obj, names, data, config, progress=on_model)
+        progress.advance(bar)
+    folder = out or Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs")) / (
+        f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    )
+    results, plot = write_outputs(rows, folder)
+    print_bench(console, rows, [m.name for m in task_obj.metrics])
+    console.print(escape(f"results: {results}\nplot: {plot}"))

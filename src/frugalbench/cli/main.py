@@ -1,0 +1,68 @@
+"""The ``frugalbench`` command: one module per command group, joined here.
+
+A ``UserError`` becomes one line on stderr and exit code 2; so does a bad option value that the
+run's settings (``RunConfig``) refuse.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+
+from frugalbench.cli import catalog, detect, evaluate, measuring, report, server
+from frugalbench.cli.common import err
+from frugalbench.errors import UserError, WorkerFailed
+
+app = typer.Typer(
+    name="frugalbench",
+    help="Measure what an AI model spends (energy, carbon) against what it achieves.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (catalog, evaluate, detect, measuring, report, server):
+    app.add_typer(group.app)
+
+
+INTERRUPTED = 130
+INTERRUPTED_TEXT = "interrupted: nothing half-done was kept (a model is written only when complete)"
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)  # click returns the code of a typer.Exit here
+        if code == INTERRUPTED:  # Ctrl-C, which click turns into an exit code
+            err.print(INTERRUPTED_TEXT)
+        sys.exit(code if isinstance(code, int) else 0)
+    except UserError as exc:
+        err.print(
+            f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        sys.exit(2)
+    except WorkerFailed as exc:
+        err.print(
+            f"[bold red]failed:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ValidationError as exc:
+        if exc.title != "RunConfig":
+            raise
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-")
+        message = first["msg"].removeprefix("Value error, ")
+        err.print(f"[bold red]error:[/bold red] {option}: {escape(message)}", highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print(INTERRUPTED_TEXT)
+        sys.exit(INTERRUPTED)
+    except Exception as exc:
+        # a usage mistake: click's own exception, or the copy of click that typer bundles
+        if any(c.__name__ == "ClickException" for c in type(exc).__mro__):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        raise

@@ -1,0 +1,153 @@
+"""``meters``, ``calibrate``, ``measure``: the meters themselves, and any command measured."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from frugalbench.cli.common import (
+    Country,
+    IdleS,
+    MeterOpt,
+    PowerProfileOpt,
+    Pue,
+    console,
+    err,
+    profile_path,
+    progress_bar,
+)
+from frugalbench.errors import UserError
+
+app = typer.Typer()
+
+
+@app.command("meters")
+def meters_cmd() -> None:
+    """List the meter backends, whether each can run here, and why not."""
+    from rich.table import Table
+
+    from frugalbench.measure.backends import backend_report, build_meter
+    from frugalbench.measure.cpu_power import resolve_cpu_power
+
+    table = Table("backend", "components", "available", "why", title="meter backends")
+    report = backend_report()
+    for backend, availability in report:
+        table.add_row(
+            backend.name,
+            backend.components,
+            "yes" if availability else "no",
+            escape(availability.reason),
+        )
+    console.print(table)
+    plan = build_meter("auto", with_idle=False)
+    for component, choice in plan.choices.items():
+        console.print(escape(f"auto: {component} <- {choice}"))
+    power = plan.cpu_power or resolve_cpu_power()
+    console.print(escape(f"cpu power model: {power.describe()}"))
+    if power.evidence:
+        console.print(escape(f"  evidence: {power.evidence}"))
+    console.print(escape(f"  basis: {power.basis}"))
+    console.print(
+        escape(
+            "  dram: "
+            + ("included in this figure, not added again" if power.includes_dram else "added")
+        )
+    )
+    if any(b.name == "rapl" and a for b, a in report):
+        from frugalbench.measure.crosscheck import side_by_side
+        from frugalbench.units import format_energy
+
+        estimate, counters = side_by_side()
+        console.print(
+            f"one busy thread for 2 s of CPU: process estimate {format_energy(estimate.total_j)}, "
+            f"RAPL counters {format_energy(counters.total_j)} (idle subtracted); "
+            "`frugalbench calibrate` fits this CPU's own figure"
+        )
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="where to write the profile (JSON)")] = Path(
+        "power-profile.json"
+    ),
+    seconds: Annotated[
+        float, typer.Option(min=0.5, help="CPU seconds per workload and thread")
+    ] = 5.0,
+) -> None:
+    """Fit this CPU's watts per busy thread on its RAPL counters; writes a --power-profile."""
+    from frugalbench.measure.calibrate import calibrate, save
+
+    with progress_bar() as progress:
+        bar = progress.add_task("calibrating", total=None)
+        profile = calibrate(
+            seconds=seconds, progress=lambda what: progress.update(bar, description=what)
+        )
+    save(profile, out)
+    console.print(
+        f"{profile.cpu_model} ({profile.family}): {profile.w_per_thread:.2f} W per busy thread "
+        f"(fit error {profile.fit_error:.1%}, workloads {profile.low_w:.2f} - "
+        f"{profile.high_w:.2f} W; idle {profile.idle_w:.1f} W; {profile.basis})"
+    )
+    console.print(
+        escape(f"profile: {out} (use it with --power-profile or FRUGALBENCH_POWER_PROFILE)")
+    )
+
+
+@app.command(
+    "measure",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def measure_cmd(
+    command: Annotated[list[str], typer.Argument(help="the command to measure, after --")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="write the measurement here")
+    ] = None,
+    country: Country = None,
+    pue: Pue = None,
+    meter: MeterOpt = "auto",
+    idle_s: IdleS = 3.0,
+    power_profile: PowerProfileOpt = None,
+) -> None:
+    """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""
+    from frugalbench.footprint.carbon import emission_factors
+    from frugalbench.measure.backends import build_meter
+    from frugalbench.measure.window import window
+    from frugalbench.present.terminal import print_measurement
+
+    if command[0].startswith("-"):  # unknown options land here: click lets extra args through
+        raise UserError(
+            f"No such option: {command[0]} (the command to measure goes after --: "
+            "frugalbench measure -- python train.py)"
+        )
+    factors = emission_factors(country, pue)
+    if shutil.which(command[0]) is None:
+        raise UserError(f"command not found: {command[0]}")
+    plan = build_meter(
+        meter, include_root=False, idle_s=idle_s, power_profile=profile_path(power_profile)
+    )
+    with window(plan, "command") as w:
+        try:
+            proc = subprocess.Popen(command)
+        except OSError as exc:
+            raise UserError(f"cannot run {command[0]}: {exc.strerror}") from None
+        try:
+            exit_code = proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            exit_code = proc.wait()
+    m, compared = w.measurement, w.comparison
+    assert m is not None  # set when the window closed
+    print_measurement(
+        err if json_out is None else console, command, exit_code, m, factors, compared
+    )
+    if json_out:
+        from frugalbench.results.measure import measurement_record
+
+        what = {"command": command, "exit_code": exit_code}
+        measurement_record(m, plan, factors, what, compared).save(json_out)
+    raise typer.Exit(exit_code)
