@@ -58,23 +58,23 @@ def detect_speed(data: Any, model: str, hours: float, workdir: Path) -> dict[str
 
 
 def main() -> int:
+    from frugalbench.tasks import get_task
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--models", nargs="+", default=["majority", "logmel-linear", "logmel-cnn"])
+    parser.add_argument("--models", nargs="+", default=list(get_task("chainsaw").ladder))
     parser.add_argument("--detect-model", default="logmel-cnn")
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import (
-        cross_validate,
-        print_alarm_rules,
-        print_groups,
-        print_sweeps,
-    )
-    from frugalbench.tasks import get_task
+    from rich.console import Console
+
+    from frugalbench.harness.crossval import cross_validate
+    from frugalbench.present.crossval import print_alarm_rules, print_sweeps
+    from frugalbench.present.terminal import print_groups
 
     data = get_task("chainsaw").load(str(args.data) if args.data != Path("bundled") else None)
     described = data.describe()
@@ -104,7 +104,9 @@ def main() -> int:
             f"{s['false_alarm_rate']['mean']:.3f} +- {s['false_alarm_rate']['sd']:.3f}"
         )
     if cv:
-        print_groups(cv, ["accuracy", "chainsaw_recall", "false_alarm_rate"], label="group")
+        by_model = {name: res["by_group"] for name, res in cv.items()}
+        keys = ["accuracy", "chainsaw_recall", "false_alarm_rate"]
+        print_groups(Console(), by_model, keys)
     print_sweeps(cv, "chainsaw")
     print_alarm_rules(cv, "chainsaw")
     print(

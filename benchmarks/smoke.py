@@ -43,7 +43,11 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from frugalbench.harness.crossval import cross_validate, print_groups, print_sweeps
+    from rich.console import Console
+
+    from frugalbench.harness.crossval import cross_validate
+    from frugalbench.present.crossval import print_sweeps
+    from frugalbench.present.terminal import print_groups
     from frugalbench.tasks import get_task
     from frugalbench.tasks.smoke import FRAMES_PER_HOUR
 
@@ -73,7 +77,9 @@ def main() -> int:
             f"{'':20}{s['smoke_recall']['mean']:.3f}  {fa:.3f} ({fa * FRAMES_PER_HOUR:.1f})"
             f"{'':14}{iou:>8}  {s['predict_cpu_s_per_1000']['mean']:.2f}"
         )
-    print_groups(cv, ["accuracy", "smoke_recall", "false_alarm_rate"], label="camera")
+    by_model = {name: res["by_group"] for name, res in cv.items()}
+    keys = ["accuracy", "smoke_recall", "false_alarm_rate"]
+    print_groups(Console(), by_model, keys, label="camera")
     print_sweeps(cv, "smoke", over="held-out cameras")
     placebo = position_placebo(data, args.data, folds, args.seed)
     print(

@@ -9,6 +9,7 @@ import pytest
 
 from frugalbench.config import RunConfig
 from frugalbench.harness.bench import bench, write_outputs
+from frugalbench.present.plots import plot_front
 from frugalbench.tasks import get_task
 
 TASK = get_task("climate-disinfo")
@@ -27,7 +28,9 @@ def test_bench_trains_once_then_reuses(tmp_path: Path, small_csv: Path) -> None:
     assert all(r.cached for r in second)
     assert "train" not in second[1].result.phases
     assert second[1].result.model["training"]["energy_j"] > 0  # kept beside the weights
-    results, plot = write_outputs(second, tmp_path / "out")
+    results = write_outputs(second, tmp_path / "out")
+    plot = tmp_path / "out" / "pareto.png"
+    plot_front(second, plot)
     data = json.loads(results.read_text())
     assert [row["model"] for row in data["rows"]] == names
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

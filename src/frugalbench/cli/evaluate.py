@@ -207,6 +207,7 @@ def bench_cmd(
     from frugalbench.harness.bench import bench, write_outputs
     from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models as registry
+    from frugalbench.present.plots import plot_front
     from frugalbench.present.terminal import print_bench
     from frugalbench.tasks import get_task
 
@@ -244,6 +245,8 @@ def bench_cmd(
     folder = out or Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs")) / (
         f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     )
-    results, plot = write_outputs(rows, folder)
+    results = write_outputs(rows, folder)
+    plot = folder / "pareto.png"
+    plot_front(rows, plot)
     print_bench(console, rows, [m.name for m in task_obj.metrics])
     console.print(escape(f"results: {results}\nplot: {plot}"))

@@ -251,24 +251,35 @@ GROUP_SCORES = ("accuracy", "recall", "false_alarm_rate", "mean_iou")
 
 def print_bench_groups(console: Console, rows: Sequence[BenchRow]) -> None:
     """Each held-out group (recorder, camera) by model: where a ladder holds and where not."""
-    tables = [r.by_group() for r in rows]
-    groups = sorted({g for t in tables for g in t})
-    present = {k for t in tables for v in t.values() for k in v}
+    by_model = {r.model: r.by_group() for r in rows}
+    present = {k for t in by_model.values() for v in t.values() for k in v}
     keys = [k for k in present if k.endswith(GROUP_SCORES) and "macro" not in k]
     keys.sort(key=lambda k: [k.endswith(g) for g in GROUP_SCORES].index(True))
+    print_groups(console, by_model, keys)
+
+
+def print_groups(
+    console: Console,
+    by_model: dict[str, dict[str, dict[str, Any]]],
+    keys: Sequence[str],
+    label: str = "group",
+) -> None:
+    """One row per held-out group, one column per model, each cell ``key1 / key2 ...``; the
+    last row the spread of the first key across groups."""
+    groups = sorted({g for t in by_model.values() for g in t})
     table = Table(
-        title="per held-out group: " + " / ".join(k.replace("_", " ") for k in keys),
+        title=f"per held-out {label}: " + " / ".join(k.replace("_", " ") for k in keys),
         title_justify="left",
     )
-    table.add_column("group")
+    table.add_column(label)
     table.add_column("inputs", justify="right")
-    for r in rows:
-        table.add_column(r.model, justify="right")
+    for name in by_model:
+        table.add_column(escape(name), justify="right")
     for group in groups:
-        cells = [t.get(group, {}) for t in tables]
+        cells = [t.get(group, {}) for t in by_model.values()]
         n = next((c["n"] for c in cells if c), 0)
-        table.add_row(group, str(n), *(_group_cell(c, keys) for c in cells))
-    table.add_row("spread (sd)", "", *(_spread(t, keys[0]) for t in tables))
+        _row(table, group, str(n), *(_group_cell(c, keys) for c in cells))
+    table.add_row("spread (sd)", "", *(_spread(t, keys[0]) for t in by_model.values()))
     console.print(table)
 
 
