@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from frugalbench.measure.cpu_power import resolve_cpu_power
+from frugalbench.results.files import load_any
+from frugalbench.results.measure import MeasureRecord
 from tests.conftest import cli
 
 # spins on its own CPU time, not the clock: on a loaded machine the work stays the same
@@ -213,6 +215,7 @@ def _measure_with(tmp_path: Path, options: tuple[str, ...], *command: str) -> di
     proc = cli("measure", *options, "--json", str(out), "--", *command)
     assert proc.returncode == 0, proc.stderr
     data: dict[str, Any] = json.loads(out.read_text())
+    assert isinstance(load_any(out), MeasureRecord)
     return data
 
 

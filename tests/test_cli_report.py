@@ -58,7 +58,7 @@ def test_report_mistakes_are_one_line_exit_2(
 
 def test_report_of_a_missing_file(tmp_path: Path) -> None:
     done = cli("report", str(tmp_path / "nope.json"))
-    assert done.returncode == 2 and "no such result file" in done.stderr
+    assert done.returncode == 2 and "nope.json: no such file" in done.stderr
 
 
 def test_project_france_against_a_coal_heavy_grid(text_result_file: Path, tmp_path: Path) -> None:

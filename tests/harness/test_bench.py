@@ -10,6 +10,7 @@ import pytest
 from frugalbench.config import RunConfig
 from frugalbench.harness.bench import bench, write_outputs
 from frugalbench.present.plots import plot_front
+from frugalbench.results.files import BenchFile, load_any
 from frugalbench.tasks import get_task
 
 TASK = get_task("climate-disinfo")
@@ -33,6 +34,8 @@ def test_bench_trains_once_then_reuses(tmp_path: Path, small_csv: Path) -> None:
     plot_front(second, plot)
     data = json.loads(results.read_text())
     assert [row["model"] for row in data["rows"]] == names
+    loaded = load_any(tmp_path / "out")  # a bench folder reads as its results.json
+    assert isinstance(loaded, BenchFile) and loaded.rows[1].result == second[1].result
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

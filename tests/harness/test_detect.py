@@ -14,6 +14,7 @@ from scipy.signal import resample_poly
 from frugalbench.config import RunConfig
 from frugalbench.harness.detect import detect, merge_segments
 from frugalbench.harness.runner import train
+from frugalbench.results.files import DetectFile, load_any
 from frugalbench.tasks import get_task
 from frugalbench.tasks.chainsaw import bundled_path
 from tests.conftest import cli
@@ -88,6 +89,8 @@ def test_cli_detect_prints_segments_and_energy_per_hour(
     assert proc.returncode == 0, proc.stderr
     assert "per hour of audio" in proc.stdout and "chainsaw segments" in proc.stdout
     assert '"energy_j_per_audio_hour"' in out.read_text()
+    loaded = load_any(out)
+    assert isinstance(loaded, DetectFile) and loaded.recordings[0]["path"] == str(recording)
     strict = tmp_path / "strict.json"
     proc = cli("detect", "chainsaw", str(recording), "--model", str(model_dir), "--alarm",
                "3-of-3", "--json", str(strict))  # fmt: skip

@@ -194,28 +194,25 @@ def _bench_model(
 
 
 def write_outputs(rows: Sequence[BenchRow], out_dir: Path) -> Path:
+    from frugalbench.results.files import BenchFile
+    from frugalbench.results.files import BenchRow as FileRow
+
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "results.json"
-    results.write_text(
-        json.dumps(
-            {
-                "schema_version": 2,  # 2: every fold's result, the summary and the groups
-                "rows": [
-                    {
-                        "model": r.model,
-                        "pareto": r.pareto,
-                        "cached_model": r.cached,
-                        "accuracy": r.score("accuracy"),
-                        "energy_per_1000_j": r.energy_per_1000_j,
-                        "by_group": r.by_group(),
-                        "result": r.result.model_dump(mode="json"),
-                        "folds": [f.model_dump(mode="json") for f in r.folds[1:]],
-                    }
-                    for r in rows
-                ],
-            },
-            indent=2,
-        )
-        + "\n"
+    bench_file = BenchFile(
+        rows=[
+            FileRow(
+                model=r.model,
+                pareto=r.pareto,
+                cached_model=r.cached,
+                accuracy=r.score("accuracy"),
+                energy_per_1000_j=r.energy_per_1000_j,
+                by_group=r.by_group(),
+                result=r.result,
+                folds=list(r.folds[1:]),
+            )
+            for r in rows
+        ]
     )
+    results.write_text(bench_file.model_dump_json(indent=2) + "\n")
     return results

@@ -48,24 +48,21 @@ def load_results(paths: Sequence[Path]) -> list[tuple[str, RunResult]]:
     """Result files, or a ``bench`` folder's results.json (every row): (where, result)."""
     if not paths:
         raise UserError("give at least one RESULT.json (from `run --json` or `bench`)")
+    from frugalbench.results.files import BenchFile, load_any
+
     out: list[tuple[str, RunResult]] = []
     for path in paths:
-        if path.is_dir():
-            path = path / "results.json"
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise UserError(f"{path}: no such result file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: not a JSON result file ({exc})") from None
-        if isinstance(data, dict) and isinstance(data.get("rows"), list):
-            for i, row in enumerate(data["rows"]):
-                where = f"{path}#rows[{i}]"
-                out.append((where, RunResult.from_dict(row.get("result", {}), where)))
-        elif isinstance(data, dict):
-            out.append((str(path), RunResult.from_dict(data, str(path))))
+        loaded = load_any(path)
+        where = str(path / "results.json" if path.is_dir() else path)
+        if isinstance(loaded, BenchFile):
+            out += [(f"{where}#rows[{i}]", row.result) for i, row in enumerate(loaded.rows)]
+        elif isinstance(loaded, RunResult):
+            out.append((where, loaded))
         else:
-            raise UserError(f"{path}: not a frugalbench result (a JSON object is expected)")
+            raise UserError(
+                f"{where}: a {type(loaded).__name__} file, not a run's result: give a result "
+                "(`run --json`) or a bench folder"
+            )
     return out
 
 
