@@ -116,7 +116,7 @@ def test_bench_results_and_bad_files(tmp_path: Path, text_result_file: Path) -> 
     ]
     (tmp_path / "bad.json").write_text("{")
     (tmp_path / "list.json").write_text("[1]")
-    for path, message in (("bad.json", "not a JSON"), ("list.json", "not a file frugalbench writes"),
+    for path, message in (("bad.json", "not a JSON"), ("list.json", "frugalbench writes"),
                           ("none.json", "no such")):  # fmt: skip
         with pytest.raises(UserError, match=message):
             load_results([tmp_path / path])

@@ -18,7 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frugalbench.harness.sandbox import isolation
-from frugalbench.web.app import create_app, leaderboard_rows
+from frugalbench.web.app import create_app
+from frugalbench.web.board import leaderboard_rows
 from frugalbench.web.db import Job, Submission
 from frugalbench.web.service import create_challenge, create_team
 from frugalbench.web.settings import Settings
@@ -217,7 +218,7 @@ def test_limits_csv_and_defaults(
     again = upload(client, "arena", team_token, honest)
     assert again.status_code == 429 and "last 24 hours" in again.json()["detail"]
     assert Settings().lease_s <= 300
-    from frugalbench.web.app import rows_csv
+    from frugalbench.web.board import rows_csv
 
     row = {"team": '=HYPERLINK("http://x")', "name": "+1", "scores": {}, "flags": []}
     text = rows_csv([row])
@@ -323,8 +324,8 @@ def test_a_flagged_result_is_evaluated_again_under_the_rerun_rule(
 
 def test_per_group_scores_are_withheld_until_publication() -> None:
     """Small groups' scores would read back hidden labels, as a confusion matrix would."""
-    from frugalbench.web.app import WITHHELD, public_result
     from frugalbench.web.db import Challenge
+    from frugalbench.web.public import WITHHELD, public_result
 
     result = {"scores": {"accuracy": 0.5, "by_group": {"cam-1": {"n": 1, "accuracy": 1.0}}}}
     shown = public_result(result, Challenge(slug="c", task="smoke", hidden_data="x"))

@@ -9,7 +9,6 @@ not measured here (``bench`` does that in the harness's measured windows); the C
 
 from __future__ import annotations
 
-import inspect
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -49,6 +48,7 @@ def cross_validate(
     seed: int = 42,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
+    from frugalbench.models.base import fit_extras
     from frugalbench.models.registry import models
     from frugalbench.tasks import grouped_folds
 
@@ -68,11 +68,7 @@ def cross_validate(
         for k, (tr, te) in enumerate(splits):
             train, test = data.subset(tr, "cv-train"), data.subset(te, "cv-test")
             cls = models.get(name)
-            extra = (
-                {"annotations": list(train.annotations)}
-                if train.annotations and "annotations" in inspect.signature(cls.fit).parameters
-                else {}
-            )
+            extra = fit_extras(cls, train.annotations)
             started = time.perf_counter()
             model = cls().fit(train.inputs, train.labels, **extra)
             fit_s = time.perf_counter() - started

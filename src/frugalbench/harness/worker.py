@@ -85,16 +85,13 @@ def _handle(op: str, payload: Any, state: dict[str, Any], wfd: int) -> Any:
 
 
 def _train(payload: dict[str, Any]) -> Any:
-    import inspect
-
+    from frugalbench.models.base import fit_extras
     from frugalbench.models.directory import resolve_model_class, save_model
 
     out = Path(payload["out"])
     reference = payload["model"]
     cls = resolve_model_class(reference, out)  # a file.py:Class was copied into ``out``
-    # training annotations (boxes) go to the models whose fit takes them
-    wants = "annotations" in inspect.signature(cls.fit).parameters
-    extra = {"annotations": payload["annotations"]} if wants and payload.get("annotations") else {}
+    extra = fit_extras(cls, payload.get("annotations") or ())
     try:
         model = cls(**payload["params"]).fit(payload["inputs"], payload["labels"], **extra)
     except ImportError as exc:

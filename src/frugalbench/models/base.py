@@ -25,6 +25,9 @@ class Model(ABC):
     # the pip extra that installs what the model needs beyond the core ("audio", "text"): named
     # in the failure when an import is missing, so the reason says how to fix it
     extra: ClassVar[str] = ""
+    # a capability, as scikit-learn's tags: ``fit`` takes ``annotations=`` (boxes) beside the
+    # labels; declared, never guessed from the signature
+    fit_takes_annotations: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self: ...
@@ -80,3 +83,11 @@ class Model(ABC):
         state = joblib.load(directory / self.STATE_FILE)
         for key, value in state.items():
             setattr(self, key, value)
+
+
+def fit_extras(cls: type, annotations: Sequence[Any]) -> dict[str, Any]:
+    """The keyword arguments ``fit`` takes beyond inputs and labels, by the class's declared
+    capabilities: the training annotations for a model that declares it wants them."""
+    if annotations and getattr(cls, "fit_takes_annotations", False):
+        return {"annotations": list(annotations)}
+    return {}

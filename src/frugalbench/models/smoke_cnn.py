@@ -55,6 +55,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
     name = "smoke-cnn"
     extra = "audio"
     task = "smoke"
+    fit_takes_annotations = True  # the boxes of the training frames (for localisation)
     description = "small CNN on 128x80 frames with a box head (PyTorch-trained, ONNX inference)"
 
     def __init__(

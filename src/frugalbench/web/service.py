@@ -24,17 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frugalbench.errors import UserError
 from frugalbench.web.db import Challenge, Job, Submission, Team, Token, utcnow
+from frugalbench.web.errors import NotFound, TooMany, Unauthorized
 from frugalbench.web.settings import Settings
 
 HEARTBEAT_S = 5.0
-
-
-class NotFound(UserError):
-    pass
-
-
-class Unauthorized(UserError):
-    pass
 
 
 def token_digest(token: str) -> str:
@@ -185,10 +178,6 @@ def _archive_name(filename: str) -> str:
         if lower.endswith(suffix):
             return "upload" + suffix
     return "upload"
-
-
-class TooMany(UserError):
-    pass
 
 
 def check_daily_limit(session: Session, challenge: Challenge, team: Team) -> None:

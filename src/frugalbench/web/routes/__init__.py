@@ -1,0 +1,1 @@
+"""The server's routes: the JSON API and the pages, each an ``APIRouter``."""
