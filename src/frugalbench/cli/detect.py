@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -58,8 +58,6 @@ def detect_cmd(
 
     from frugalbench.config import RunConfig
     from frugalbench.harness.detect import detect
-    from frugalbench.harness.runner import train
-    from frugalbench.models.registry import models as registry
     from frugalbench.present.terminal import print_detect
     from frugalbench.tasks import get_task
 
@@ -74,17 +72,7 @@ def detect_cmd(
         raise UserError(f"no such recording: {', '.join(missing)}")
     config = RunConfig(meter=meter, idle_s=idle_s, power_profile=profile_path(power_profile))
     with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
-        model_dir = Path(model)
-        if model in registry and not model_dir.exists():
-            err.print(escape(f"training {model} on {train_data or 'the bundled clips'} first"))
-            model_dir = train(
-                task_obj, model, Path(tmp) / "model", train_data, config, holdout=False
-            ).directory
-        elif not model_dir.is_dir():
-            raise UserError(
-                f"{model!r} is neither a model directory nor a model name "
-                f"({', '.join(registry.names())})"
-            )
+        model_dir = _model_dir(task_obj, model, train_data, config, Path(tmp))
         with progress_bar() as progress:
             bar = progress.add_task("detect", total=1.0)
 
@@ -107,3 +95,20 @@ def detect_cmd(
     print_detect(console, report)
     if all(r.problem for r in report.recordings):
         raise typer.Exit(2)
+
+
+def _model_dir(task: Any, model: str, train_data: str | None, config: Any, tmp: Path) -> Path:
+    """The model directory given, or the named model trained first (into ``tmp``)."""
+    from frugalbench.harness.runner import train
+    from frugalbench.models.registry import models as registry
+
+    model_dir = Path(model)
+    if model in registry and not model_dir.exists():
+        err.print(escape(f"training {model} on {train_data or 'the bundled clips'} first"))
+        return train(task, model, tmp / "model", train_data, config, holdout=False).directory
+    if not model_dir.is_dir():
+        raise UserError(
+            f"{model!r} is neither a model directory nor a model name "
+            f"({', '.join(registry.names())})"
+        )
+    return model_dir

@@ -77,15 +77,8 @@ def cross_validate(
             predict_cpu_s = time.process_time() - cpu_started
             outputs = model.extra_outputs()
             scores = task.score(test.labels, predicted, test.annotations, outputs)
-            if task.positive and test.ids and all("@" in i for i in test.ids):
-                negative = next(lab for lab in task.labels if lab != positive)
-                for k_hits, n_windows in ALARM_RULES:
-                    smoothed = confirmed_by_recording(
-                        test.ids, predicted, positive, negative, k_hits, n_windows
-                    )
-                    rules.setdefault(f"{k_hits}-of-{n_windows}", []).append(
-                        task.score(test.labels, smoothed)
-                    )
+            for rule, scored in _alarm_rule_scores(task, test, predicted).items():
+                rules.setdefault(rule, []).append(scored)
             average_precision = None
             if hasattr(model, "positive_probability"):
                 p = model.positive_probability(test.inputs)
@@ -124,6 +117,21 @@ def cross_validate(
                 for rule, rows in rules.items()
             },
         }
+    return out
+
+
+def _alarm_rule_scores(task: Task, test: Dataset, predicted: Sequence[str]) -> dict[str, Any]:
+    """Scores under each k-of-n alarm rule, for windows cut from recordings (ids ``file@START``)."""
+    if not (task.positive and test.ids and all("@" in i for i in test.ids)):
+        return {}
+    positive = task.positive
+    negative = next(lab for lab in task.labels if lab != positive)
+    out = {}
+    for k_hits, n_windows in ALARM_RULES:
+        smoothed = confirmed_by_recording(
+            test.ids, predicted, positive, negative, k_hits, n_windows
+        )
+        out[f"{k_hits}-of-{n_windows}"] = task.score(test.labels, smoothed)
     return out
 
 

@@ -258,9 +258,7 @@ def run(
     anything that goes wrong in the worker becomes a ``failed`` result. With ``sandbox``, every
     worker runs in a job box; ``deadline`` (``time.monotonic()``) bounds the whole evaluation.
     """
-    from frugalbench.environment import capture_environment
     from frugalbench.footprint.carbon import emission_factors
-    from frugalbench.models.directory import directory_size_bytes
 
     config = config or RunConfig()
     factors = emission_factors(config.country, config.pue)
@@ -268,86 +266,116 @@ def run(
     planned = _plan(task, model, dataset, config, data, holdout, label_map)
     if sandbox is not None and planned.model_dir is None:
         raise UserError("a sandboxed run evaluates a model directory: train the model first")
-    train_set, eval_set, model_dir = planned.train_set, planned.eval_set, planned.model_dir
-    model_info, notes = planned.model_info, planned.notes
+    speed = measure_speed_index() if config.speed_index else None
+    measured = _Measured(_Steps(progress, 1 + config.repeats + (planned.train_set is not None)))
+    _measure(task, planned, config, measured, keep_model_dir, sandbox, deadline, log_path)
+    return _assemble(task, planned, config, measured, speed).with_factors(factors)
 
-    phases: dict[str, PhaseResult] = {}
+
+@dataclass
+class _Steps:
+    """The run's progress: one step for training, one per measured pass and one for load."""
+
+    progress: Progress
+    total: int
+    done: int = 0
+
+    def advance(self, phase: str) -> None:
+        self.done += 1
+        self.progress(phase, self.done, self.total)
+
+
+@dataclass
+class _Measured:
+    """What the measuring part leaves: phases, the failure if any, the meters it used."""
+
+    steps: _Steps
+    phases: dict[str, PhaseResult] = field(default_factory=dict)
     failure: Failure | None = None
     evaluation: Evaluation | None = None
-    n_steps = 1 + config.repeats + (1 if train_set is not None else 0)
-    step = 0
+    plans: list[MeterPlan] = field(default_factory=list)  # the last one describes the result
 
-    def advance(phase: str) -> None:
-        nonlocal step
-        step += 1
-        progress(phase, step, n_steps)
 
-    speed = measure_speed_index() if config.speed_index else None
-    plans: list[MeterPlan] = []  # the meters used, the last one describes the result
+def _measure(
+    task: Task,
+    planned: _Planned,
+    config: RunConfig,
+    measured: _Measured,
+    keep_model_dir: Path | None,
+    sandbox: SandboxPolicy | None,
+    deadline: float | None,
+    log_path: Path | None,
+) -> None:
+    """Train (if the plan says so) and evaluate, in workers; a worker's or the sandbox's
+    failure is recorded on ``measured``, never raised."""
+    from frugalbench.models.directory import directory_size_bytes
+
     with ExitStack() as stack:
         try:
-            if train_set is not None:
-                out = keep_model_dir or Path(
+            model_dir = planned.model_dir
+            if planned.train_set is not None:
+                model_dir = keep_model_dir or Path(
                     stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-model-"))
                 )
-                outcome = _train_phase(
-                    config,
-                    planned.train_name,
-                    planned.train_params,
-                    train_set,
-                    out,
-                    deadline,
-                    plans,
-                    lambda unit, done, total: progress(
-                        f"train ({unit} {done}/{total})", step, n_steps
-                    ),
-                )
-                phases["train"] = _phase("train", [outcome.window], config, len(train_set))
-                model_dir = out
-                model_info.update(
-                    params=outcome.manifest["params"],
-                    n_parameters=outcome.manifest["n_parameters"],
-                    training=outcome.manifest["training"],
-                )
-                advance("train")
+                _train_into(planned, config, measured, model_dir, deadline)
             assert model_dir is not None
-            model_info["size_bytes"] = directory_size_bytes(model_dir)
+            planned.model_info["size_bytes"] = directory_size_bytes(model_dir)
             job = stack.enter_context(JobBox(sandbox, model_dir)) if sandbox else None
-            workers = Workers(config, job, str(model_dir), deadline, log_path, plans)
+            workers = Workers(config, job, str(model_dir), deadline, log_path, measured.plans)
             stack.callback(workers.close)
-            evaluation = _evaluate(workers, task, eval_set, config, advance, phases)
-            notes += evaluation.notes
+            steps = measured.steps
+            evaluation = _evaluate(
+                workers, task, planned.eval_set, config, steps.advance, measured.phases
+            )
+            measured.evaluation = evaluation
+            planned.notes += evaluation.notes
             if evaluation.stats:
-                model_info["inference_stats"] = evaluation.stats
+                planned.model_info["inference_stats"] = evaluation.stats
         except WorkerFailed as exc:
-            failure = Failure(phase=exc.phase, reason=exc.reason)
+            measured.failure = Failure(phase=exc.phase, reason=exc.reason)
         except SandboxError as exc:
-            failure = Failure(phase="sandbox", reason=str(exc))
-    gpus = plans[-1].gpus if plans else []
-    meter_info = plans[-1].describe() if plans else {}
+            measured.failure = Failure(phase="sandbox", reason=str(exc))
 
-    per_1000 = None
-    if "inference" in phases:
-        inf = phases["inference"]
-        scale = 1000 / len(eval_set)
-        per_1000 = PerThousand(
-            energy_j=inf.energy_j.scaled(scale),
-            energy_band_j=inf.energy_band_j.scaled(scale) if inf.energy_band_j else None,
-            duration_s=inf.duration_s.scaled(scale),
-            energy_j_at_reference_speed=(
-                inf.energy_j.median * scale * speed.speed_index if speed else None
-            ),
-        )
-    flags = sorted({f for p in phases.values() for meth in p.methods.values() for f in meth.flags})
-    if flags:
-        notes.append(f"method flags: {', '.join(flags)} (see README)")
-    unstable = [name for name, p in phases.items() if "unstable" in p.flags]
-    if unstable:
-        notes.append(
-            f"unstable: the CV of repeats exceeds {config.max_cv:.0%} in {', '.join(unstable)}"
-        )
+
+def _train_into(
+    planned: _Planned, config: RunConfig, measured: _Measured, out: Path, deadline: float | None
+) -> None:
+    """The measured training phase; the model's manifest figures join the result's model."""
+    assert planned.train_set is not None
+    steps = measured.steps
+    outcome = _train_phase(
+        config,
+        planned.train_name,
+        planned.train_params,
+        planned.train_set,
+        out,
+        deadline,
+        measured.plans,
+        lambda unit, done, total: steps.progress(
+            f"train ({unit} {done}/{total})", steps.done, steps.total
+        ),
+    )
+    measured.phases["train"] = _phase("train", [outcome.window], config, len(planned.train_set))
+    planned.model_info.update(
+        params=outcome.manifest["params"],
+        n_parameters=outcome.manifest["n_parameters"],
+        training=outcome.manifest["training"],
+    )
+    steps.advance("train")
+
+
+def _assemble(
+    task: Task, planned: _Planned, config: RunConfig, measured: _Measured, speed: Any
+) -> RunResult:
+    """The result record from the plan and what was measured (emissions added by the caller)."""
+    from frugalbench.environment import capture_environment
+
+    phases, evaluation, failure = measured.phases, measured.evaluation, measured.failure
+    plan = measured.plans[-1] if measured.plans else None
+    eval_set, train_set = planned.eval_set, planned.train_set
+    notes = planned.notes + _phase_notes(phases, config)
     predictions = evaluation.predictions if evaluation else None
-    result = RunResult(
+    return RunResult(
         run_id=uuid.uuid4().hex,
         created_at=datetime.now(UTC).isoformat(),
         status="failed" if failure else "ok",
@@ -358,23 +386,52 @@ def run(
             "data": eval_set.describe(),
             "train_data": train_set.describe() if train_set is not None else None,
         },
-        model=model_info,
+        model=planned.model_info,
         config=config,
         scores=_scores(task, eval_set, predictions, evaluation.outputs)
         if evaluation and predictions and not failure
         else None,
         phases=phases,
-        per_1000_inputs=per_1000,
+        per_1000_inputs=_per_1000(phases, len(eval_set), speed),
         environment={
             **capture_environment(),
             "worker_thread_settings": WORKER_ENV,
-            "gpus": gpus,
+            "gpus": plan.gpus if plan else [],
         },
-        meter={**meter_info, "unavailable": unavailable_backends()},
+        meter={**(plan.describe() if plan else {}), "unavailable": unavailable_backends()},
         speed_index=speed.as_dict() if speed else None,
         notes=notes,
     )
-    return result.with_factors(factors)
+
+
+def _per_1000(phases: dict[str, PhaseResult], n: int, speed: Any) -> PerThousand | None:
+    """Inference per 1,000 inputs, and at the reference machine's speed when it was timed."""
+    if "inference" not in phases:
+        return None
+    inf = phases["inference"]
+    scale = 1000 / n
+    return PerThousand(
+        energy_j=inf.energy_j.scaled(scale),
+        energy_band_j=inf.energy_band_j.scaled(scale) if inf.energy_band_j else None,
+        duration_s=inf.duration_s.scaled(scale),
+        energy_j_at_reference_speed=(
+            inf.energy_j.median * scale * speed.speed_index if speed else None
+        ),
+    )
+
+
+def _phase_notes(phases: dict[str, PhaseResult], config: RunConfig) -> list[str]:
+    """What a reader must know about the phases' methods and their stability."""
+    notes = []
+    flags = sorted({f for p in phases.values() for meth in p.methods.values() for f in meth.flags})
+    if flags:
+        notes.append(f"method flags: {', '.join(flags)} (see README)")
+    unstable = [name for name, p in phases.items() if "unstable" in p.flags]
+    if unstable:
+        notes.append(
+            f"unstable: the CV of repeats exceeds {config.max_cv:.0%} in {', '.join(unstable)}"
+        )
+    return notes
 
 
 @dataclass

@@ -25,6 +25,43 @@ class Point:
     highlight: bool = False  # the model a report is about, among reference points
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A chart's plotting area: log10 energy on x, accuracy on y, margins in pixels."""
+
+    width: int
+    height: int
+    x_min: int
+    x_max: int
+    y_min: float
+    y_max: float
+    left: int = 64
+    right: int = 20
+    top: int = 20
+    bottom: int = 48
+
+    @classmethod
+    def around(cls, usable: Sequence[Point], width: int, height: int) -> _Frame:
+        # a t-interval's low end can fall below zero (few repeats, a noisy window): such a bar
+        # runs to the axis's left edge, and the axis is scaled on the positive values only
+        lo = min(p.low_j if p.low_j and p.low_j > 0 else p.energy_j for p in usable)
+        hi = max(p.high_j if p.high_j and p.high_j > 0 else p.energy_j for p in usable)
+        x_min, x_max = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+        accs = [p.accuracy for p in usable]
+        y_min, y_max = max(0.0, min(accs) - 0.05), min(1.0, max(accs) + 0.05)
+        if y_max - y_min < 0.1:
+            y_min = max(0.0, y_max - 0.1)
+        return cls(width, height, x_min, x_max + (x_max == x_min), y_min, y_max)
+
+    def sx(self, e: float) -> float:
+        span = self.width - self.left - self.right
+        return self.left + (math.log10(e) - self.x_min) / (self.x_max - self.x_min) * span
+
+    def sy(self, a: float) -> float:
+        span = self.height - self.top - self.bottom
+        return self.top + (self.y_max - a) / (self.y_max - self.y_min) * span
+
+
 def pareto_svg(
     points: Sequence[Point],
     width: int = 640,
@@ -32,99 +69,94 @@ def pareto_svg(
     x_label: str = "inference energy per 1,000 inputs (log scale; bars: 95% interval)",
 ) -> str:
     """Accuracy against inference energy per 1,000 inputs (log axis), 95% bars, front as steps."""
-    left, right, top, bottom = 64, 20, 20, 48
     usable = [p for p in points if p.energy_j > 0]
     if not usable:
         return (
             f'<svg width="{width}" height="{height}" role="img">'
             '<text x="20" y="40">no results yet</text></svg>'
         )
-    # a t-interval's low end can fall below zero (few repeats, a noisy window): such a bar runs
-    # to the axis's left edge, and the axis is scaled on the positive values only
-    lo = min(p.low_j if p.low_j and p.low_j > 0 else p.energy_j for p in usable)
-    hi = max(p.high_j if p.high_j and p.high_j > 0 else p.energy_j for p in usable)
-    x_min, x_max = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    if x_max == x_min:
-        x_max += 1
-    accs = [p.accuracy for p in usable]
-    y_min, y_max = max(0.0, min(accs) - 0.05), min(1.0, max(accs) + 0.05)
-    if y_max - y_min < 0.1:
-        y_min = max(0.0, y_max - 0.1)
-
-    def sx(e: float) -> float:
-        return left + (math.log10(e) - x_min) / (x_max - x_min) * (width - left - right)
-
-    def sy(a: float) -> float:
-        return top + (y_max - a) / (y_max - y_min) * (height - top - bottom)
-
+    f = _Frame.around(usable, width, height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="accuracy against energy">',
         "<style>text{font:11px sans-serif}.front{fill:#1a7f37}.other{fill:#888}</style>",
+        *_axes(f, x_label),
+        *_front_path(f, usable),
     ]
-    for k in range(x_min, x_max + 1):
-        x = sx(10.0**k)
+    for p in usable:
+        parts += _point(f, p)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _axes(f: _Frame, x_label: str) -> list[str]:
+    """Grid lines, decade ticks on x, five steps of accuracy on y, the axis titles."""
+    parts = []
+    for k in range(f.x_min, f.x_max + 1):
+        x = f.sx(10.0**k)
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>'
+            f'<line x1="{x:.1f}" y1="{f.top}" x2="{x:.1f}" y2="{f.height - f.bottom}" '
+            'stroke="#eee"/>'
         )
         parts.append(
-            f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
+            f'<text x="{x:.1f}" y="{f.height - f.bottom + 14}" text-anchor="middle">'
             f"{format_energy(10.0**k, 'axis')}</text>"
         )
     for i in range(6):
-        a = y_min + i * (y_max - y_min) / 5
-        y = sy(a)
+        a = f.y_min + i * (f.y_max - f.y_min) / 5
+        y = f.sy(a)
         parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<line x1="{f.left}" y1="{y:.1f}" x2="{f.width - f.right}" y2="{y:.1f}" '
+            'stroke="#eee"/>'
         )
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{a:.2f}</text>')
+        parts.append(f'<text x="{f.left - 6}" y="{y + 4:.1f}" text-anchor="end">{a:.2f}</text>')
     parts.append(
-        f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">'
-        f"{escape(x_label)}</text>"
+        f'<text x="{(f.left + f.width - f.right) / 2}" y="{f.height - 10}" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
     )
     parts.append(
-        f'<text transform="translate(14,{(top + height - bottom) / 2}) rotate(-90)" '
+        f'<text transform="translate(14,{(f.top + f.height - f.bottom) / 2}) rotate(-90)" '
         'text-anchor="middle">accuracy</text>'
     )
+    return parts
+
+
+def _front_path(f: _Frame, usable: Sequence[Point]) -> list[str]:
+    """The Pareto front as steps: cheaper first, each step up to a more accurate point."""
     front = sorted((p.energy_j, p.accuracy) for p in usable if p.on_front)
-    if front:
-        path = []
-        for i, (e, a) in enumerate(front):
-            path.append(
-                f"{'M' if i == 0 else 'H'}{sx(e):.1f}" + ("" if i == 0 else f" V{sy(a):.1f}")
-            )
-            if i == 0:
-                path[-1] += f" {sy(a):.1f}"
+    if not front:
+        return []
+    (e0, a0), rest = front[0], front[1:]
+    path = [f"M{f.sx(e0):.1f} {f.sy(a0):.1f}", *(f"H{f.sx(e):.1f} V{f.sy(a):.1f}" for e, a in rest)]
+    return [f'<path d="{" ".join(path)}" fill="none" stroke="#1a7f37" stroke-opacity="0.6"/>']
+
+
+def _point(f: _Frame, p: Point) -> list[str]:
+    """A point with its energy interval, its tooltip and its label."""
+    parts = []
+    cls = "front" if p.on_front else "other"
+    x, y = f.sx(p.energy_j), f.sy(p.accuracy)
+    if p.low_j is not None and p.high_j:
+        x_low = f.sx(p.low_j) if p.low_j > 0 else f.left
         parts.append(
-            f'<path d="{" ".join(path)}" fill="none" stroke="#1a7f37" stroke-opacity="0.6"/>'
+            f'<line x1="{x_low:.1f}" y1="{y:.1f}" x2="{f.sx(p.high_j):.1f}" y2="{y:.1f}" '
+            f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
         )
-    for p in usable:
-        cls = "front" if p.on_front else "other"
-        x, y = sx(p.energy_j), sy(p.accuracy)
-        if p.low_j is not None and p.high_j:
-            x_low = sx(p.low_j) if p.low_j > 0 else left
-            parts.append(
-                f'<line x1="{x_low:.1f}" y1="{y:.1f}" x2="{sx(p.high_j):.1f}" y2="{y:.1f}" '
-                f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
-            )
-        ring = ' stroke="#4c8bf5" stroke-width="3"' if p.highlight else ""
-        parts.append(
-            f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if p.highlight else 4}"{ring}>'
-            f"<title>{escape(p.label)}: {p.accuracy:.3f}, "
-            f"{format_energy(p.energy_j, 'axis')}</title></circle>"
-        )
-        # a highlighted point labels below its marker, the others above: a report's model
-        # often sits on a reference point of the same name
-        dy = 16 if p.highlight else -6
-        weight = ' style="font-weight:bold"' if p.highlight else ""
-        # near the right edge a label runs leftwards, so it stays inside the picture
-        anchor = ' text-anchor="end"' if x > left + 0.7 * (width - left - right) else ""
-        tx = x - 6 if anchor else x + 6
-        parts.append(
-            f'<text x="{tx:.1f}" y="{y + dy:.1f}"{anchor}{weight}>{escape(p.label)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    ring = ' stroke="#4c8bf5" stroke-width="3"' if p.highlight else ""
+    parts.append(
+        f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if p.highlight else 4}"{ring}>'
+        f"<title>{escape(p.label)}: {p.accuracy:.3f}, "
+        f"{format_energy(p.energy_j, 'axis')}</title></circle>"
+    )
+    # a highlighted point labels below its marker, the others above: a report's model
+    # often sits on a reference point of the same name
+    dy = 16 if p.highlight else -6
+    weight = ' style="font-weight:bold"' if p.highlight else ""
+    # near the right edge a label runs leftwards, so it stays inside the picture
+    anchor = ' text-anchor="end"' if x > f.left + 0.7 * (f.width - f.left - f.right) else ""
+    tx = x - 6 if anchor else x + 6
+    parts.append(f'<text x="{tx:.1f}" y="{y + dy:.1f}"{anchor}{weight}>{escape(p.label)}</text>')
+    return parts
 
 
 def bars_svg(values: Sequence[tuple[str, float]], unit: str = "J", width: int = 480) -> str:

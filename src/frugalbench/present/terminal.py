@@ -57,6 +57,7 @@ def _row(table: Table, *cells: str) -> None:
 
 
 def print_run(console: Console, result: RunResult, path: str | None) -> None:
+    """The run's summary table, then its energy per phase."""
     unit = result.task.get("input_unit", "input")
     data = result.task["data"]
     title = f"{result.task['name']} / {result.model['reference']}  ({result.status})"
@@ -68,38 +69,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
         _row(table, "skipped files", skipped_line(data["skipped"]))
     for name, value in scalar_scores(result.scores).items():
         _row(table, name.replace("_", " "), f"{value:.4f}")
-    per = result.per_1000_inputs
-    if per:
-        n = per.energy_j.n
-        inf = result.phases["inference"]
-        marks = f"  {' '.join(f.upper() for f in inf.flags)}" if inf.flags else ""
-        _row(
-            table,
-            f"inference energy / 1,000 {unit}s",
-            f"{fmt_summary_j(per.energy_j, per.energy_band_j)}, median of {n}{marks}",
-        )
-        if inf.machine_energy_j is not None and inf.n_inputs:
-            scale = 1000 / inf.n_inputs
-            _row(
-                table,
-                "  whole machine, same windows",
-                f"{format_energy(inf.machine_energy_j.median * scale)} (before attribution)",
-            )
-        for name, comp in inf.comparison.items():
-            if inf.n_inputs:
-                _row(
-                    table,
-                    f"  {name}, same windows",
-                    fmt_summary_j(comp.energy_j.scaled(1000 / inf.n_inputs)),
-                )
-        _row(table, "method", "; ".join(f"{c}: {m.describe()}" for c, m in inf.methods.items()))
-        if result.speed_index:
-            _row(
-                table,
-                "speed index",
-                f"{result.speed_index['speed_index']:.2f} (reference kernel; energy at reference "
-                f"speed {format_energy(per.energy_j_at_reference_speed or 0)} / 1,000)",
-            )
+    _inference_rows(table, result, unit)
     if result.emissions:
         if result.emissions.per_1000_inputs_g is not None:
             _row(
@@ -117,19 +87,47 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
     if path:
         _row(table, "result", path)
     console.print(table)
+    console.print(_phase_table(result))
+
+
+def _inference_rows(table: Table, result: RunResult, unit: str) -> None:
+    """Energy per 1,000 inputs, the whole machine's, a comparison meter's, the method, speed."""
+    per = result.per_1000_inputs
+    if not per:
+        return
+    inf = result.phases["inference"]
+    marks = f"  {' '.join(f.upper() for f in inf.flags)}" if inf.flags else ""
+    _row(
+        table,
+        f"inference energy / 1,000 {unit}s",
+        f"{fmt_summary_j(per.energy_j, per.energy_band_j)}, median of {per.energy_j.n}{marks}",
+    )
+    if inf.machine_energy_j is not None and inf.n_inputs:
+        scale = 1000 / inf.n_inputs
+        _row(
+            table,
+            "  whole machine, same windows",
+            f"{format_energy(inf.machine_energy_j.median * scale)} (before attribution)",
+        )
+    for name, comp in inf.comparison.items():
+        if inf.n_inputs:
+            scaled = comp.energy_j.scaled(1000 / inf.n_inputs)
+            _row(table, f"  {name}, same windows", fmt_summary_j(scaled))
+    _row(table, "method", "; ".join(f"{c}: {m.describe()}" for c, m in inf.methods.items()))
+    if result.speed_index:
+        _row(
+            table,
+            "speed index",
+            f"{result.speed_index['speed_index']:.2f} (reference kernel; energy at reference "
+            f"speed {format_energy(per.energy_j_at_reference_speed or 0)} / 1,000)",
+        )
+
+
+def _phase_table(result: RunResult) -> Table:
     phases = Table(title="energy per phase", title_justify="left")
     compared = sorted({k for p in result.phases.values() for k in p.comparison})
-    for col in (
-        "phase",
-        "inputs",
-        "duration",
-        "energy",
-        "cpu",
-        "dram",
-        "machine",
-        *compared,
-        "flags",
-    ):
+    columns = ("phase", "inputs", "duration", "energy", "cpu", "dram", "machine")
+    for col in (*columns, *compared, "flags"):
         phases.add_column(col, justify="left" if col in ("phase", "flags") else "right")
     for name, p in result.phases.items():
         comps = p.components_j
@@ -148,7 +146,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
             ),
             " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else ""),
         )
-    console.print(phases)
+    return phases
 
 
 def scalar_scores(scores: dict[str, Any] | None) -> dict[str, float]:

@@ -19,7 +19,7 @@ from frugalbench.errors import UserError
 from frugalbench.footprint.projection import PerRequest
 from frugalbench.footprint.scenario import Scenario
 from frugalbench.footprint.sci import SciInputs, functional_unit, sci
-from frugalbench.results import Band, RunResult
+from frugalbench.results import Band, PerThousand, RunResult
 from frugalbench.units import J_PER_KWH
 
 CONSTANT_BASELINES = ("majority", "random")
@@ -104,9 +104,35 @@ def build_card(
     unit_spec: str | None = None,
     baseline: tuple[str, RunResult] | None = None,
 ) -> dict[str, Any]:
+    """The card of one result under a scenario: each figure with the source it came from."""
     src = f"result {where}"
-    unit = result.task.get("input_unit", "input")
-    card: dict[str, Any] = {
+    card = _identity_card(where, result)
+    card["scores"] = {
+        k: fig(float(v), "score", f"{src}: scores.{k}")
+        for k, v in (result.scores or {}).items()
+        if isinstance(v, int | float) and k != "n_inputs"
+    }
+    card["phases"] = [_phase_card(src, result, name) for name in result.phases]
+    card["scenario"] = scenario_card(scn)
+    w_per_thread = estimated_w_per_thread(result)
+    card["reference_scale"] = reference_scale(result.task["name"], w_per_thread)[0]
+    per = result.per_1000_inputs
+    if result.status != "ok" or per is None:
+        card["impacts"] = card["sci"] = card["training"] = card["comparison"] = None
+        return card
+    card["per_1000"] = _per_1000_card(src, result, per)
+    card["impacts"] = _impacts(src, per, scn)
+    per_input = PerRequest.of(result, where)
+    card["training"] = _training_card(src, per_input, per.energy_j.median, scn)
+    card["sci"] = _sci_card(src, result, per_input, per, scn, unit_spec)
+    card["comparison"] = compare(where, result, baseline)
+    return card
+
+
+def _identity_card(where: str, result: RunResult) -> dict[str, Any]:
+    """What was run, on what, and where the file is: the card's head."""
+    src = f"result {where}"
+    return {
         "title": f"{result.task['name']} / {result.model.get('reference', '?')}",
         "result": {
             "path": where,
@@ -118,7 +144,7 @@ def build_card(
         },
         "task": {
             "name": result.task["name"],
-            "input_unit": unit,
+            "input_unit": result.task.get("input_unit", "input"),
             "data": result.task.get("data", {}),
         },
         "model": {
@@ -132,35 +158,24 @@ def build_card(
         },
         "notes": list(result.notes),
     }
-    card["scores"] = {
-        k: fig(float(v), "score", f"{src}: scores.{k}")
-        for k, v in (result.scores or {}).items()
-        if isinstance(v, int | float) and k != "n_inputs"
-    }
-    card["phases"] = [
-        {
-            "name": name,
-            "n_inputs": p.n_inputs,
-            "energy_j": _banded(
-                _summary_fig(p.energy_j, "J", f"{src}: phases.{name}.energy_j"), p.energy_band_j
-            ),
-            "duration_s": fig(p.duration_s.median, "s", f"{src}: phases.{name}.duration_s.median"),
-            "flags": list(p.flags),
-            "method": _method_text(result, name),
-        }
-        for name, p in result.phases.items()
-    ]
-    card["scenario"] = scenario_card(scn)
-    card["reference_scale"] = reference_scale(result.task["name"], estimated_w_per_thread(result))[
-        0
-    ]
-    per = result.per_1000_inputs
-    if result.status != "ok" or per is None:
-        card["impacts"] = card["sci"] = card["training"] = card["comparison"] = None
-        return card
 
-    e_it_j = per.energy_j.median
-    card["per_1000"] = {
+
+def _phase_card(src: str, result: RunResult, name: str) -> dict[str, Any]:
+    p = result.phases[name]
+    return {
+        "name": name,
+        "n_inputs": p.n_inputs,
+        "energy_j": _banded(
+            _summary_fig(p.energy_j, "J", f"{src}: phases.{name}.energy_j"), p.energy_band_j
+        ),
+        "duration_s": fig(p.duration_s.median, "s", f"{src}: phases.{name}.duration_s.median"),
+        "flags": list(p.flags),
+        "method": _method_text(result, name),
+    }
+
+
+def _per_1000_card(src: str, result: RunResult, per: PerThousand) -> dict[str, Any]:
+    return {
         "energy_j": _banded(
             _summary_fig(per.energy_j, "J", f"{src}: per_1000_inputs.energy_j"), per.energy_band_j
         ),
@@ -172,13 +187,18 @@ def build_card(
         ),
         "method": _method_text(result, "inference"),
     }
+
+
+def _impacts(src: str, per: PerThousand, scn: Scenario) -> dict[str, Any]:
+    """Facility energy, CO2e and water per 1,000 inputs, each with the power model's band."""
+    e_it_j = per.energy_j.median
     pue, intensity = scn.facility.pue, scn.grid.intensity_g_per_kwh
     g_per_j = pue * intensity / J_PER_KWH
     onsite_l, offsite_l = scn.water_l(e_it_j / J_PER_KWH)
     how = "per_1000_inputs.energy_j x"
     band = per.energy_band_j
     per_j = 1 / e_it_j if e_it_j else 0.0  # water is linear in energy: scale the band by it
-    card["impacts"] = {
+    return {
         "facility_energy_j": _banded(fig(e_it_j * pue, "J", f"{src}: {how} PUE"), band, pue),
         "co2e_g": _banded(
             _summary_fig(
@@ -199,41 +219,57 @@ def build_card(
             fig(offsite_l, "L", f"{src}: {how} PUE x grid water / 3.6e6"), band, offsite_l * per_j
         ),
     }
-    per_input = PerRequest.of(result, where)
+
+
+def _training_card(
+    src: str, per_input: PerRequest, e_it_j: float, scn: Scenario
+) -> dict[str, Any] | None:
+    """Training energy and its share per 1,000 inputs over the model's serving life."""
     train_j, train_s = per_input.training_energy_j, per_input.training_duration_s
+    if train_j is None:
+        return None
     lifetime = scn.lifetime_inferences
-    if train_j is not None:
-        share_j = train_j * 1000 / lifetime
-        card["training"] = {
-            "energy_j": fig(train_j, "J", f"{src}: model.training.energy_j"),
-            "duration_s": fig(train_s, "s", f"{src}: model.training.duration_s"),
-            "lifetime_inferences": fig(lifetime, "", scn.lifetime_inferences_source),
-            "share_per_1000_j": fig(
-                share_j, "J", f"{src}: model.training.energy_j x 1000 / lifetime inferences"
-            ),
-            "share_of_total": fig(
-                share_j / (share_j + e_it_j), "", "training share / (training share + inference)"
-            ),
-        }
-    else:
-        card["training"] = None
+    share_j = train_j * 1000 / lifetime
+    return {
+        "energy_j": fig(train_j, "J", f"{src}: model.training.energy_j"),
+        "duration_s": fig(train_s, "s", f"{src}: model.training.duration_s"),
+        "lifetime_inferences": fig(lifetime, "", scn.lifetime_inferences_source),
+        "share_per_1000_j": fig(
+            share_j, "J", f"{src}: model.training.energy_j x 1000 / lifetime inferences"
+        ),
+        "share_of_total": fig(
+            share_j / (share_j + e_it_j), "", "training share / (training share + inference)"
+        ),
+    }
+
+
+def _sci_card(
+    src: str,
+    result: RunResult,
+    per_input: PerRequest,
+    per: PerThousand,
+    scn: Scenario,
+    unit_spec: str | None,
+) -> dict[str, Any]:
+    """The GSF's SCI per functional unit, its band and the source of each term."""
+    unit = result.task.get("input_unit", "input")
     fu = functional_unit(unit_spec, unit)
     result_sci = sci(
         SciInputs(
             energy_j_per_input=per_input.energy_j,
             duration_s_per_input=per_input.duration_s,
-            pue=pue,
-            intensity_g_per_kwh=intensity,
+            pue=scn.facility.pue,
+            intensity_g_per_kwh=scn.grid.intensity_g_per_kwh,
             hardware=scn.hardware,
             unit=fu,
-            training_energy_j=train_j,
-            training_duration_s=train_s,
-            lifetime_inputs=lifetime,
+            training_energy_j=per_input.training_energy_j,
+            training_duration_s=per_input.training_duration_s,
+            lifetime_inputs=scn.lifetime_inferences,
         )
     )
-    card["sci"] = result_sci.model_dump()
-    card["sci"]["band"] = _sci_band(result_sci, band, e_it_j)
-    card["sci"]["sources"] = {
+    out = result_sci.model_dump()
+    out["band"] = _sci_band(result_sci, per.energy_band_j, per.energy_j.median)
+    out["sources"] = {
         "E": f"{src}: per_1000_inputs.energy_j.median / 1000 x {fu.n_inputs:g} inputs x PUE",
         "I": f"{scn.grid.table}: {scn.grid.code}",
         "M": (
@@ -243,8 +279,7 @@ def build_card(
         ),
         "R": f"{fu.name} = {fu.n_inputs:g} {unit}s",
     }
-    card["comparison"] = compare(where, result, baseline)
-    return card
+    return out
 
 
 def _sci_band(result_sci: Any, band: Band | None, e_it_j: float) -> dict[str, list[float]] | None:
