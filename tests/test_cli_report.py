@@ -39,7 +39,7 @@ def test_report_with_a_profile_and_a_baseline(text_result_file: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "pdf"], "choose html, md or json"),
+        (["--format", "pdf"], "choose html, md, json"),
         (["--country", "XX"], "unknown country code"),
         (["--facility", "cloud"], "unknown facility type"),
         (["--unit", "1 hour of audio"], "functional unit"),

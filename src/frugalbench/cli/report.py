@@ -93,11 +93,11 @@ def report_cmd(
     """A frugality card per model (HTML, Markdown or JSON); several results compare."""
     from frugalbench.errors import UserError
     from frugalbench.footprint.scenario import scenario
-    from frugalbench.present.pages import write_report
+    from frugalbench.present.pages import RENDERERS, write_report
     from frugalbench.report.card import build_card, load_results
 
-    if fmt not in ("html", "md", "json"):
-        raise UserError(f"--format {fmt!r}: choose html, md or json")
+    if fmt not in RENDERERS:
+        raise UserError(f"--format {fmt!r}: choose {', '.join(RENDERERS)}")
     loaded = load_results(results)
     base = load_results([baseline])[0] if baseline else None
     cards = []

@@ -8,12 +8,13 @@ the factor table row it came from.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from frugalbench import __version__
+from frugalbench.errors import UserError
 from frugalbench.leaderboard import pareto_front
 from frugalbench.present.charts import Point, bars_svg, pareto_svg
 from frugalbench.report.card import Figure, reference_ladders
@@ -166,24 +167,51 @@ def render_markdown(cards: Sequence[dict[str, Any]], chart_files: Sequence[dict[
     )
 
 
+Renderer = Callable[[Sequence[dict[str, Any]], Path | None], str]
+# report formats by name: ``report --format NAME`` looks a renderer up here (see the README's
+# "Adding a report format")
+RENDERERS: dict[str, Renderer] = {}
+
+
+def report_format(name: str) -> Callable[[Renderer], Renderer]:
+    def add(renderer: Renderer) -> Renderer:
+        RENDERERS[name] = renderer
+        return renderer
+
+    return add
+
+
+@report_format("html")
+def _html(cards: Sequence[dict[str, Any]], out: Path | None) -> str:
+    return render_html(cards)
+
+
+@report_format("md")
+def _markdown(cards: Sequence[dict[str, Any]], out: Path | None) -> str:
+    """Markdown with each card's charts as SVG files beside ``out`` (none when printed)."""
+    chart_files: list[dict[str, str]] = []
+    for i, card in enumerate(cards):
+        names: dict[str, str] = {}
+        if out is not None:
+            for kind, svg in charts(cards, card).items():
+                path = out.with_name(f"{out.stem}-{i + 1}-{kind}.svg")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(svg)
+                names[kind] = path.name
+        chart_files.append(names)
+    return render_markdown(cards, chart_files)
+
+
+@report_format("json")
+def _json(cards: Sequence[dict[str, Any]], out: Path | None) -> str:
+    return render_json(cards)
+
+
 def write_report(cards: Sequence[dict[str, Any]], fmt: str, out: Path | None) -> str:
-    """The report as text; with ``out``, also written there (Markdown puts its charts beside)."""
-    if fmt == "json":
-        text = render_json(cards)
-    elif fmt == "html":
-        text = render_html(cards)
-    else:
-        chart_files: list[dict[str, str]] = []
-        for i, card in enumerate(cards):
-            names: dict[str, str] = {}
-            if out is not None:
-                for kind, svg in charts(cards, card).items():
-                    path = out.with_name(f"{out.stem}-{i + 1}-{kind}.svg")
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(svg)
-                    names[kind] = path.name
-            chart_files.append(names)
-        text = render_markdown(cards, chart_files)
+    """The report as text; with ``out``, also written there."""
+    if fmt not in RENDERERS:
+        raise UserError(f"--format {fmt!r}: choose {', '.join(RENDERERS)}")
+    text = RENDERERS[fmt](cards, out)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text if text.endswith("\n") else text + "\n")
