@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from frugalbench.errors import WorkerFailed
 from frugalbench.harness import wire
+from frugalbench.harness.wire import Op
 
 if TYPE_CHECKING:
     from frugalbench.harness.sandbox import JobBox
@@ -205,15 +206,34 @@ class WorkerClient:
     def call(
         self,
         phase: str,
-        op: str,
+        op: Op,
         payload: Any = None,
         timeout_s: float | None = None,
         max_bytes: int = 1 << 20,
         on_progress: ProgressReport | None = None,
     ) -> Any:
-        message = wire.encode({"op": op, "payload": payload})
-        due = self.send(phase, message, timeout_s)
+        due = self.send(phase, wire.request(op, payload), timeout_s)
         return self.receive(phase, due, max_bytes, on_progress)
+
+    # one typed method per operation: the harness never spells an operation itself
+
+    def train(self, payload: dict[str, Any], on_progress: ProgressReport) -> Any:
+        return self.call("train", Op.TRAIN, payload, on_progress=on_progress)
+
+    def load(self, model_path: str) -> Any:
+        return self.call("load", Op.LOAD, model_path)
+
+    def predict_conf(self, phase: str, inputs: list[Any], max_bytes: int) -> Any:
+        return self.call(phase, Op.PREDICT_CONF, inputs, max_bytes=max_bytes)
+
+    def stats(self, max_bytes: int) -> Any:
+        return self.call("stats", Op.STATS, max_bytes=max_bytes)
+
+    def outputs(self, max_bytes: int) -> Any:
+        return self.call("outputs", Op.OUTPUTS, max_bytes=max_bytes)
+
+    def ping(self, phase: str = "probe") -> Any:
+        return self.call(phase, Op.PING)
 
     def _death_reason(self) -> str:
         assert self._process is not None
@@ -261,7 +281,7 @@ class WorkerClient:
             return
         if self._process.poll() is None:
             with contextlib.suppress(WorkerFailed):
-                self.receive("exit", self.send("exit", wire.encode({"op": "exit"}), 5))
+                self.receive("exit", self.send("exit", wire.request(Op.EXIT), 5))
         self.kill()
         for fd in (self._send_fd, self._recv_fd):
             with contextlib.suppress(OSError):

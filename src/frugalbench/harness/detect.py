@@ -165,7 +165,7 @@ def detect(
     reports: list[RecordingReport] = []
     with WorkerClient(config.timeout_s) as worker:
         plan = make_meter(config, worker.pid)
-        load = measured_window(plan, "load", lambda: worker.call("load", "load", str(model_dir)))
+        load = measured_window(plan, "load", lambda: worker.load(str(model_dir)))
         for path in recordings:
             report = RecordingReport(str(path))
             reports.append(report)
@@ -234,9 +234,7 @@ def _detect_one(
             w = measured_window(
                 plan,
                 "detect",
-                lambda: worker.call(
-                    "detect", "predict_conf", batch, max_bytes=4096 + 64 * len(batch)
-                ),
+                lambda: worker.predict_conf("detect", batch, 4096 + 64 * len(batch)),
             )
             labels, conf = _checked_answers(w.value, len(batch))
             report.energy_j += w.measurement.total_j

@@ -114,7 +114,7 @@ def train_in_worker(
     }
 
     def call() -> Any:
-        return worker.call("train", "train", payload, on_progress=lambda d, t, u: progress(u, d, t))
+        return worker.train(payload, on_progress=lambda d, t, u: progress(u, d, t))
 
     window = measured_window(plan, "train", call)
     manifest_dict, measurement = window.value, window.measurement
@@ -573,16 +573,17 @@ def _evaluate(
     ``config.strict`` every pass has a worker of its own, loaded and warmed up afresh. Phases
     go into ``phases`` as they are measured, so a failure keeps what came before it."""
     from frugalbench.harness import wire
+    from frugalbench.harness.wire import Op
 
     loads: list[Window] = []
     warmups: list[Window] = []
     warm = _warmup_inputs(task, eval_set, config)
-    warm_message = wire.encode({"op": "predict", "payload": warm})
-    message = wire.encode({"op": "predict", "payload": list(eval_set.inputs)})
+    warm_message = wire.request(Op.PREDICT, warm)
+    message = wire.request(Op.PREDICT, list(eval_set.inputs))
 
     def session() -> tuple[WorkerClient, MeterPlan]:
         worker, plan = workers.start()
-        load = lambda: worker.call("load", "load", workers.model_path)  # noqa: E731
+        load = lambda: worker.load(workers.model_path)  # noqa: E731
         loads.append(measured_window(plan, "load", load))
         phases["load"] = _phase("load", loads, config)
         warm_up = _predict(worker, "warmup", warm_message, len(warm))
@@ -624,13 +625,11 @@ def _evaluate(
             f"inference stayed disturbed after {config.max_reruns} re-runs "
             "(outside load or steal): figures are flagged 'contaminated'"
         )
-    stats, why = checked_stats(worker.call("stats", "stats", max_bytes=MAX_STATS_BYTES))
+    stats, why = checked_stats(worker.stats(MAX_STATS_BYTES))
     notes += [why] if why else []
     outputs: dict[str, Any] = {}
     if task.extra_scorer is not None and eval_set.annotations:
-        outputs = checked_outputs(
-            worker.call("outputs", "outputs", max_bytes=4096 + 128 * len(eval_set)), len(eval_set)
-        )
+        outputs = checked_outputs(worker.outputs(4096 + 128 * len(eval_set)), len(eval_set))
     phases["inference"] = _phase("inference", kept, config, len(eval_set), discarded)
     return Evaluation(predictions, outputs, stats, notes)
 

@@ -212,7 +212,7 @@ def isolation() -> tuple[bool, str]:
         "from frugalbench.harness.sandbox import JobBox, SandboxPolicy\n"
         "try:\n"
         "    with JobBox(SandboxPolicy()) as job, WorkerClient(30, job) as w:\n"
-        "        assert w.call('probe', 'ping') == 'pong'\n"
+        "        assert w.ping() == 'pong'\n"
         "except Exception as e:\n"
         "    sys.exit(f'{type(e).__name__}: {e}')\n"
     )

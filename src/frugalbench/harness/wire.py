@@ -19,6 +19,7 @@ import os
 import select
 import struct
 import time
+from enum import StrEnum
 from typing import Any
 
 _LEN = struct.Struct(">Q")
@@ -195,3 +196,21 @@ def _wait_ms(deadline: float | None) -> int | None:
     if left <= 0:
         return 0
     return min(max(1, int(left * 1000)), 2**31 - 1)  # poll() takes a C int of milliseconds
+
+
+class Op(StrEnum):
+    """What the harness may ask; the reply to each is checked by the harness."""
+
+    TRAIN = "train"
+    LOAD = "load"
+    PREDICT = "predict"
+    PREDICT_CONF = "predict_conf"
+    STATS = "stats"
+    OUTPUTS = "outputs"
+    PING = "ping"
+    EXIT = "exit"
+
+
+def request(op: Op, payload: Any = None) -> bytes:
+    """One request to the worker, encoded (a measured pass sends bytes encoded before it)."""
+    return encode({"op": op.value, "payload": payload})

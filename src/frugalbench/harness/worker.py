@@ -14,26 +14,13 @@ from __future__ import annotations
 
 import sys
 import traceback
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from frugalbench.harness import wire
+from frugalbench.harness.wire import Op
 
 MAX_REQUEST_BYTES = 8 * 1024**3
-
-
-class Op(StrEnum):
-    """What the harness may ask; the reply to each is checked by the harness."""
-
-    TRAIN = "train"
-    LOAD = "load"
-    PREDICT = "predict"
-    PREDICT_CONF = "predict_conf"
-    STATS = "stats"
-    OUTPUTS = "outputs"
-    PING = "ping"
-    EXIT = "exit"
 
 
 def serve(rfd: int, wfd: int) -> None:
