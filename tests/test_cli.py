@@ -90,6 +90,9 @@ def test_lists() -> None:
         (("run", "climate-diz", "--model", "majority"), "Did you mean 'climate-disinfo'"),
         (("measure", "--", "no-such-command-xyz"), "command not found"),
         (("run", "climate-disinfo", "--model", "majority", "--meter", "rap"), "unknown meter"),
+        (("run", "climate-disinfo", "--model", "majority", "--timeout-s", "0"), "--timeout-s:"),
+        (("run", "climate-disinfo", "--model", "majority", "--max-cv", "-1"), "--max-cv:"),
+        (("bench", "climate-disinfo", "--country", "XX"), "--country: unknown country"),
     ],
 )
 def test_user_mistakes_get_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:

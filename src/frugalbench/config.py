@@ -46,3 +46,16 @@ class RunConfig(BaseModel):
         if name not in choices():
             raise ValueError(UnknownNameError("meter", name, choices()).message)
         return name
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, code: str | None) -> str | None:
+        """A grid the factor table holds, checked before anything runs (never after the run)."""
+        from frugalbench.errors import UnknownNameError
+        from frugalbench.footprint.carbon import grid_intensity
+
+        try:
+            grid_intensity(code)
+        except UnknownNameError as exc:
+            raise ValueError(exc.message) from None
+        return code

@@ -138,13 +138,11 @@ def run_cmd(
 ) -> None:
     """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
     from frugalbench.config import RunConfig
-    from frugalbench.footprint.carbon import emission_factors
     from frugalbench.harness.runner import run
     from frugalbench.present.terminal import print_run
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
-    emission_factors(country, pue)  # a wrong country code fails now, not after the run
     config = RunConfig(
         repeats=repeats,
         country=country,
@@ -203,7 +201,6 @@ def bench_cmd(
 ) -> None:
     """Run a model ladder: one table, the Pareto front marked, results JSON and a plot."""
     from frugalbench.config import RunConfig
-    from frugalbench.footprint.carbon import emission_factors
     from frugalbench.harness.bench import bench, write_outputs
     from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models as registry
@@ -212,7 +209,14 @@ def bench_cmd(
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
-    emission_factors(country, pue)
+    config = RunConfig(
+        repeats=repeats,
+        country=country,
+        pue=pue,
+        meter=meter,
+        timeout_s=timeout_s,
+        power_profile=profile_path(power_profile),
+    )  # its checks (country, meter, limits) before any model is looked at
     names = (
         models
         or list(task_obj.ladder)
@@ -222,14 +226,6 @@ def bench_cmd(
         model_task = registry.get(parse_reference(name, task_obj.input_kind)[0]).task
         if model_task not in ("", task):
             raise UserError(f"model {name!r} is for task {model_task!r}, not {task!r}")
-    config = RunConfig(
-        repeats=repeats,
-        country=country,
-        pue=pue,
-        meter=meter,
-        timeout_s=timeout_s,
-        power_profile=profile_path(power_profile),
-    )
     with progress_bar() as progress:
         bar = progress.add_task(f"bench {task}", total=len(names))
         done: list[str] = []

@@ -55,7 +55,11 @@ def main() -> None:
         first = exc.errors()[0]
         option = "--" + str(first["loc"][0]).replace("_", "-")
         message = first["msg"].removeprefix("Value error, ")
-        err.print(f"[bold red]error:[/bold red] {option}: {escape(message)}", highlight=False)
+        err.print(
+            f"[bold red]error:[/bold red] {option}: {escape(message)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         err.print(INTERRUPTED_TEXT)
