@@ -77,15 +77,22 @@ class Tracker:
         open_window(self.plan, name)
 
     def end_window(self, name: str) -> Measurement:
-        return close_window(self.plan, name)[0]
+        return self.close_window(name)[0]
 
-    def record(self, name: str, m: Measurement) -> MeasureRecord:
+    def close_window(self, name: str) -> tuple[Measurement, Measurement | None]:
+        """Ours and the comparison meter's (``meter="codecarbon"``; None otherwise)."""
+        return close_window(self.plan, name)
+
+    def record(
+        self, name: str, m: Measurement, compared: Measurement | None = None
+    ) -> MeasureRecord:
         """The same record as ``frugalbench measure --json``, for a named block."""
         from frugalbench.footprint.carbon import emission_factors
         from frugalbench.results.measure import measurement_record
 
         factors = emission_factors(self.country, self.pue)
-        return measurement_record(m, self.plan, factors, {"block": name, "scope": SCOPE})
+        what = {"block": name, "scope": SCOPE}
+        return measurement_record(m, self.plan, factors, what, compared)
 
 
 _default: Tracker | None = None
@@ -133,9 +140,9 @@ class track:
         tb: TracebackType | None,
     ) -> None:
         tracker = self._tracker()
-        self.measurement = tracker.end_window(self._keys.pop())
+        self.measurement, compared = tracker.close_window(self._keys.pop())
         if self.json is not None:
-            tracker.record(self.name, self.measurement).save(self.json)
+            tracker.record(self.name, self.measurement, compared).save(self.json)
         if self.summary:
             print(summary_line(self.name, self.measurement), file=sys.stderr)
 

@@ -193,12 +193,10 @@ def _add(spec: BackendSpec, ctx: BuildContext, chosen: dict[str, str]) -> None:
     except MeterUnavailable as exc:
         if ctx.required:
             raise UserError(f"meter {spec.name!r} cannot run: {exc}") from None
-        for component in spec.components.split(", "):
-            ctx.unread.setdefault(component, []).append(spec.label or spec.name)
-        return
+        new = []
     given = {source.component for source in new}
     for component in spec.components.split(", "):
-        if component in ("cpu", "dram") and component not in given:
+        if component not in given:  # what the estimate's choice will say it lacked
             ctx.unread.setdefault(component, []).append(spec.label or spec.name)
     for source in new:
         if source.component in ctx.taken:
