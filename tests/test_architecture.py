@@ -94,3 +94,34 @@ def test_capabilities_are_declared_not_sniffed() -> None:
         str(p.relative_to(SRC)) for p, _ in modules() if ".fit).parameters" in p.read_text()
     ]
     assert not sniffing
+
+
+def test_a_model_or_task_name_is_written_once() -> None:
+    """Registered with ``add`` under its own ``name``, never with the name spelt again beside it."""
+    twice = [
+        f"{p.relative_to(SRC)}:{node.lineno}"
+        for p, tree in modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "register"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in ("models", "tasks", "meters")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    assert not twice
+
+
+def test_the_run_settings_are_built_in_one_place_in_the_cli() -> None:
+    """Commands build their RunConfig through ``cli.common.run_config`` (defaults: its fields)."""
+    direct = [
+        str(p.relative_to(SRC))
+        for p, tree in modules()
+        if p.parent.name == "cli" and p.name != "common.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "RunConfig"
+    ]
+    assert not direct

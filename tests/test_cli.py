@@ -317,3 +317,25 @@ def test_ctrl_c_during_train_leaves_nothing_half_done(tmp_path: Path) -> None:
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not out.exists() and not list((tmp_path / "models").glob(".ft.partial-*"))
+
+
+def test_every_command_takes_the_run_settings_defaults_from_run_config() -> None:
+    """One default per setting (a call's time limit, the repeats, the meter...), whatever command
+    sets it: `run` and `bench` used to stop a phase at 900 s and 3600 s."""
+    import typer.main
+
+    from frugalbench.cli.main import app
+    from frugalbench.config import RunConfig
+
+    fields = RunConfig.model_fields
+    group = typer.main.get_command(app)
+    checked = 0
+    for name in ("train", "run", "bench", "detect"):
+        command = group.get_command(None, name)  # type: ignore[attr-defined]
+        for param in command.params:
+            renamed = (name, param.name) == ("train", "timeout_s")  # train's only limit
+            field = "train_timeout_s" if renamed else str(param.name)
+            if field in fields and fields[field].default is not None:
+                assert param.default == fields[field].default, (name, param.name)
+                checked += 1
+    assert checked >= 12

@@ -69,8 +69,8 @@ def registered() -> Iterator[None]:
     """Recipe step 2 of each: register (and, for the other tests, forget afterwards)."""
     tasks.names()  # the built-ins first, as a lookup would
     models.names()
-    tasks.register("toy-words")(TOY_TASK)
-    models.register("toy-length")(LengthModel)
+    tasks.add(TOY_TASK)
+    models.add(LengthModel)
     yield
     tasks._entries.pop("toy-words")
     models._entries.pop("toy-length")
@@ -81,7 +81,7 @@ def test_adding_a_task(registered: None) -> None:
     assert task.ladder == ("majority", "toy-length")
     result = run(task, "majority", RunConfig(repeats=1, idle_s=0, speed_index=False))
     assert result.status == "ok", result.failure
-    assert result.task["input_unit"] == "word" and result.scores is not None
+    assert result.task.input_unit == "word" and result.scores is not None
     assert 0 < result.scores["accuracy"] < 1
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+NO_LIMIT_S = 30 * 24 * 3600.0  # "no limit" for a worker call that must still end some day
+
 
 class RunConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     repeats: int = Field(3, ge=1, le=100, description="measured inference passes")
     warmup_inputs: int = Field(64, ge=0, description="inputs in the unmeasured-for-score warm-up")
-    timeout_s: float = Field(900.0, gt=0, description="limit for any one phase in the worker")
-    seed: int = 42
+    timeout_s: float = Field(
+        900.0, gt=0, description="limit in s for any one call to the model (load, each pass)"
+    )
+    train_timeout_s: float | None = Field(
+        None, gt=0, description="limit in s for training; default none (a fine-tune takes hours)"
+    )
+    seed: int = Field(42, description="seed of the train/test split")
     test_size: float = Field(0.2, gt=0, lt=1, description="held-out share when splitting")
     fold: int = Field(
         0, ge=0, description="which grouped fold is held out (data with recordings or cameras)"
@@ -35,6 +42,11 @@ class RunConfig(BaseModel):
         description="challenge rules: a fresh worker for every measured pass (nothing cached "
         "between passes counts), warm-up on public inputs the evaluation set does not hold",
     )
+
+    @property
+    def train_limit_s(self) -> float:
+        """The training call's limit: the one set, else none in practice."""
+        return self.train_timeout_s or NO_LIMIT_S
 
     @field_validator("meter")
     @classmethod

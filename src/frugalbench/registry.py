@@ -33,6 +33,13 @@ class Registry(Generic[T]):
 
         return decorator
 
+    def add(self, obj: T) -> T:
+        """Register under the object's own ``name``: a model's or task's name written once."""
+        name = getattr(obj, "name", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a {self.kind} registered by add() needs a non-empty name attribute")
+        return self.register(name)(obj)
+
     def _discover(self) -> None:
         if self._discovered:
             return

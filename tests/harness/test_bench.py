@@ -23,12 +23,12 @@ def test_bench_trains_once_then_reuses(tmp_path: Path, small_csv: Path) -> None:
     first = bench(TASK, names, str(small_csv), CONFIG, cache_dir=cache)
     assert [r.model for r in first] == names and not any(r.cached for r in first)
     assert all(r.result.status == "ok" for r in first)
-    assert all(r.result.task["data"]["n_inputs"] == 8 for r in first)  # the held-out 20%
+    assert all(r.result.task.data.n_inputs == 8 for r in first)  # the held-out 20%
     assert any(r.pareto for r in first)
     second = bench(TASK, names, str(small_csv), CONFIG, cache_dir=cache)
     assert all(r.cached for r in second)
     assert "train" not in second[1].result.phases
-    assert second[1].result.model["training"]["energy_j"] > 0  # kept beside the weights
+    assert (second[1].result.model.training_energy_j or 0) > 0  # kept beside the weights
     results = write_outputs(second, tmp_path / "out")
     plot = tmp_path / "out" / "pareto.png"
     plot_front(second, plot)

@@ -29,12 +29,12 @@ def test_run_trains_measures_and_scores(small_csv: Path) -> None:
     assert per_1000 is not None
     assert per_1000.energy_j.median == pytest.approx(inference.energy_j.median * 1000 / 8)
     assert result.scores is not None and 0 <= result.scores["accuracy"] <= 1
-    assert result.task["train_data"]["n_inputs"] == 32
+    assert result.task.train_data is not None and result.task.train_data.n_inputs == 32
     assert result.emissions is not None
     assert result.emissions.per_1000_inputs_g == pytest.approx(
         result.emissions.factors.co2e_g(per_1000.energy_j.median)
     )
-    assert result.environment["cpu_model"] and result.environment["packages"]["numpy"]
+    assert result.environment.cpu_model and result.environment.packages["numpy"]
 
 
 def test_train_writes_a_model_with_its_training_energy(tmp_path: Path, small_csv: Path) -> None:
@@ -43,7 +43,7 @@ def test_train_writes_a_model_with_its_training_energy(tmp_path: Path, small_csv
     assert training["energy_j"] > 0 and training["data"]["n_inputs"] == 40
     result = run(TASK, str(tmp_path / "m"), FAST, data=str(small_csv))
     assert result.status == "ok" and "train" not in result.phases
-    assert result.model["training"]["energy_j"] == training["energy_j"]
+    assert result.model.training_energy_j == training["energy_j"]
     assert any("not held-out" in note for note in result.notes)
 
 
@@ -137,8 +137,8 @@ def test_result_carries_intervals_provenance_and_speed_index(small_csv: Path) ->
     cpu = inference.methods["cpu"]
     assert cpu.backend == "process" and cpu.source and "w_per_thread" in cpu.parameters
     assert "idle" in cpu.parameters  # what the model does with idle power is stated
-    assert result.meter["per_component"]["cpu"].startswith("process")
-    assert "rapl" in result.meter["unavailable"] or result.meter["backends"] != "process"
+    assert result.meter.per_component["cpu"].startswith("process")
+    assert "rapl" in result.meter.unavailable or result.meter.backends != "process"
     assert result.speed_index is not None and result.speed_index["speed_index"] > 0
     assert result.per_1000_inputs is not None
     assert result.per_1000_inputs.energy_j_at_reference_speed is not None

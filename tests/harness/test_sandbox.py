@@ -281,4 +281,4 @@ def test_oversized_stats_are_dropped(small_csv: Path, tmp_path: Path, secret_dir
     assert result.status == "failed" and "over the limit" in reason(result)
     result = attack("Stats", small_csv, tmp_path, secret_dir, CONFIG)
     assert result.status == "ok"
-    assert result.model["inference_stats"]["first_input"].startswith("Renewable")
+    assert (result.model.inference_stats or {})["first_input"].startswith("Renewable")

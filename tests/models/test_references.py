@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from frugalbench.config import RunConfig
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, WorkerFailed
 from frugalbench.harness.runner import run, train
 from frugalbench.models.directory import read_manifest
 from frugalbench.models.hf_text import map_labels
@@ -25,9 +25,9 @@ CONFIG = RunConfig(repeats=1, idle_s=0.0, speed_index=False)
 def test_hf_text_classifier_from_a_local_folder(hf_text_dir: Path, small_csv: Path) -> None:
     result = run(TEXT, f"hf:{hf_text_dir}", CONFIG, data=str(small_csv))
     assert result.status == "ok", result.failure
-    assert result.model["reference"] == f"hf:{hf_text_dir}"
+    assert result.model.reference == f"hf:{hf_text_dir}"
     assert result.scores is not None and 0 <= result.scores["accuracy"] <= 1
-    assert result.model["n_parameters"] > 10_000
+    assert (result.model.n_parameters or 0) > 10_000
     assert result.phases["inference"].energy_j.median > 0
 
 
@@ -142,8 +142,10 @@ def test_any_encoder_with_a_linear_head(tmp_path: Path, small_csv: Path) -> None
     folder = tiny_encoder(tmp_path / "encoder")
     result = run(TEXT, f"hf-encoder:{folder}", CONFIG, data=str(small_csv))
     assert result.status == "ok", result.failure
-    assert result.model["params"]["encoder"] == str(folder.resolve())
-    assert 10_000 < result.model["n_parameters"] < 1_000_000  # the tiny encoder, not MiniLM's 22M
+    assert (result.model.params or {})["encoder"] == str(folder.resolve())
+    assert (
+        10_000 < (result.model.n_parameters or 0) < 1_000_000
+    )  # the tiny encoder, not MiniLM's 22M
 
 
 def test_hf_audio_and_image_classifiers_run_on_their_tasks(tmp_path: Path) -> None:
@@ -156,7 +158,7 @@ def test_hf_audio_and_image_classifiers_run_on_their_tasks(tmp_path: Path) -> No
     image = tiny_image_classifier(tmp_path / "vit", ["smoke", "no smoke"])
     result = run(get_task("smoke"), f"hf:{image}", CONFIG)
     assert result.status == "ok", result.failure
-    assert result.model["n_parameters"] > 1000
+    assert (result.model.n_parameters or 0) > 1000
 
 
 def test_a_detector_whose_classes_name_no_task_label_is_refused(tmp_path: Path) -> None:
@@ -170,3 +172,29 @@ def test_a_detector_whose_classes_name_no_task_label_is_refused(tmp_path: Path) 
     mapped.write_text('{"person": "smoke"}')
     result = run(get_task("smoke"), f"hf:{folder}", CONFIG, label_map=mapped)
     assert result.status == "ok", result.failure
+
+
+SLOW_FIT = USER_MODEL.replace(
+    "    def fit(self, inputs, labels):\n        return self",
+    "    def fit(self, inputs, labels):\n"
+    "        import time\n"
+    "        start = time.process_time()\n"
+    "        while time.process_time() - start < 2.0:\n"
+    "            pass\n"
+    "        return self",
+)
+
+
+def test_training_has_its_own_limit_not_the_calls_one(tmp_path: Path, small_csv: Path) -> None:
+    """One default for a call to the model (900 s) whatever the command; training is limited only
+    by --train-timeout-s, so `run` and `bench` can fine-tune a rung that `train` could."""
+    assert "2.0" in SLOW_FIT
+    source = tmp_path / "slow_model.py"
+    source.write_text(SLOW_FIT)
+    calls_only = RunConfig(repeats=1, idle_s=0.0, speed_index=False, timeout_s=1)
+    outcome = train(TEXT, f"{source}:Coal", tmp_path / "a", str(small_csv), calls_only)
+    assert outcome.measurement.duration_s >= 2.0
+    limited = calls_only.model_copy(update={"train_timeout_s": 1.0})
+    with pytest.raises(WorkerFailed, match="timeout"):
+        train(TEXT, f"{source}:Coal", tmp_path / "b", str(small_csv), limited)
+    assert not (tmp_path / "b").exists()

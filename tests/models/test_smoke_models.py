@@ -140,7 +140,7 @@ def test_an_hf_object_detector_gives_labels_and_boxes(synthetic: Path, tmp_path:
     folder = tiny_object_detector(tmp_path / "yolos", ["smoke"])
     result = run(TASK, f"hf:{folder}", RunConfig(repeats=1, idle_s=0.1), data=str(synthetic))
     assert result.status == "ok", result.failure
-    assert result.model["model"] == "hf-object-detector"
+    assert result.model.model == "hf-object-detector"
     assert result.scores is not None and result.scores["n_boxed"] > 0
     assert result.scores["mean_iou"] > 0  # it drew boxes, and they were scored
 

@@ -75,7 +75,7 @@ def with_figures(
         update={
             "scores": {**result.scores, "accuracy": accuracy},
             "per_1000_inputs": per.model_copy(update={"energy_j": Summary.of([energy_j] * 3)}),
-            "model": {**result.model, "reference": name},
+            "model": result.model.model_copy(update={"reference": name}),
         }
     )
 

@@ -10,10 +10,21 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from frugalbench.config import RunConfig
 from frugalbench.measure import backends as meter_backends
 
 console = Console()
 err = Console(stderr=True)
+
+# Options that set the run's settings take their default and help from RunConfig's fields: one
+# default (a phase's time limit, the meter, the repeats) whatever command sets it.
+DEFAULTS = RunConfig()
+
+
+def about(name: str) -> str:
+    """A RunConfig field's description, as an option's help."""
+    return RunConfig.model_fields[name].description or name
+
 
 Country = Annotated[
     str | None,
@@ -27,7 +38,13 @@ MeterOpt = Annotated[
         help=meter_backends.choices_help() + "; see `frugalbench meters`",
     ),
 ]
-IdleS = Annotated[float, typer.Option(help="idle baseline length in s (counters only)")]
+IdleS = Annotated[float, typer.Option(help=about("idle_s"))]
+Repeats = Annotated[int, typer.Option(min=1, help=about("repeats"))]
+Seed = Annotated[int, typer.Option(help=about("seed"))]
+TimeoutS = Annotated[float, typer.Option(help=about("timeout_s"))]
+MaxCv = Annotated[float, typer.Option(help=about("max_cv"))]
+MaxReruns = Annotated[int, typer.Option(min=0, help=about("max_reruns"))]
+TrainTimeoutS = Annotated[float | None, typer.Option(help=about("train_timeout_s"))]
 LabelMapOpt = Annotated[
     Path | None,
     typer.Option(
@@ -35,7 +52,6 @@ LabelMapOpt = Annotated[
         help="JSON {model label: task label} for an hf: model whose label names differ",
     ),
 ]
-NO_LIMIT_S = 30 * 24 * 3600.0  # `train` without --timeout-s: no limit in practice (30 days)
 PowerProfileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -44,6 +60,16 @@ PowerProfileOpt = Annotated[
         "default: the CPU family's SPECpower servers",
     ),
 ]
+
+
+def run_config(power_profile: Path | None = None, **options: Any) -> RunConfig:
+    """The run's settings from a command's options, every check done before anything runs.
+
+    Options left at None keep RunConfig's default; the power profile is checked against this
+    machine now (not after a run). A refused value becomes a one-line error in ``cli.main``.
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    return RunConfig(power_profile=profile_path(power_profile), **given)
 
 
 def profile_path(path: Path | None) -> str | None:

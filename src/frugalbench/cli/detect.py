@@ -10,13 +10,14 @@ import typer
 from rich.markup import escape
 
 from frugalbench.cli.common import (
+    DEFAULTS,
     IdleS,
     MeterOpt,
     PowerProfileOpt,
     console,
     err,
-    profile_path,
     progress_bar,
+    run_config,
 )
 from frugalbench.errors import UserError
 
@@ -49,14 +50,13 @@ def detect_cmd(
         ),
     ] = "1-of-1",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
-    meter: MeterOpt = "auto",
-    idle_s: IdleS = 3.0,
+    meter: MeterOpt = DEFAULTS.meter,
+    idle_s: IdleS = DEFAULTS.idle_s,
     power_profile: PowerProfileOpt = None,
 ) -> None:
     """Find the time segments where the task's positive class is heard, with energy per hour."""
     import tempfile
 
-    from frugalbench.config import RunConfig
     from frugalbench.harness.detect import detect
     from frugalbench.present.terminal import print_detect
     from frugalbench.tasks import get_task
@@ -70,7 +70,7 @@ def detect_cmd(
     missing = [str(p) for p in recordings if not p.is_file()]
     if missing:
         raise UserError(f"no such recording: {', '.join(missing)}")
-    config = RunConfig(meter=meter, idle_s=idle_s, power_profile=profile_path(power_profile))
+    config = run_config(power_profile, meter=meter, idle_s=idle_s)
     with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
         model_dir = _model_dir(task_obj, model, train_data, config, Path(tmp))
         with progress_bar() as progress:

@@ -11,17 +11,24 @@ import typer
 from rich.markup import escape
 
 from frugalbench.cli.common import (
-    NO_LIMIT_S,
+    DEFAULTS,
     Country,
     IdleS,
     LabelMapOpt,
+    MaxCv,
+    MaxReruns,
     MeterOpt,
     PowerProfileOpt,
     Pue,
+    Repeats,
+    Seed,
+    TimeoutS,
+    TrainTimeoutS,
+    about,
     console,
     default_result_path,
-    profile_path,
     progress_bar,
+    run_config,
 )
 from frugalbench.errors import UserError
 
@@ -47,22 +54,25 @@ def train_cmd(
             "hub[:split]; default: bundled training split"
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
-    meter: MeterOpt = "auto",
-    idle_s: IdleS = 3.0,
+    seed: Seed = DEFAULTS.seed,
+    meter: MeterOpt = DEFAULTS.meter,
+    idle_s: IdleS = DEFAULTS.idle_s,
     power_profile: PowerProfileOpt = None,
     label_map: LabelMapOpt = None,
     timeout_s: Annotated[
-        float | None, typer.Option(min=1, help="limit for the training; default: none")
-    ] = None,
+        float | None,
+        typer.Option("--timeout-s", "--train-timeout-s", help=about("train_timeout_s")),
+    ] = DEFAULTS.train_timeout_s,
 ) -> None:
     """Train a model in a measured worker process and save it to a directory."""
-    from frugalbench.config import RunConfig
     from frugalbench.harness.runner import train
     from frugalbench.tasks import get_task
     from frugalbench.units import format_energy
 
     task_obj = get_task(task)
+    config = run_config(
+        power_profile, seed=seed, meter=meter, idle_s=idle_s, train_timeout_s=timeout_s
+    )
     with progress_bar() as progress:
         bar = progress.add_task(f"training {model}", total=1)
         outcome = train(
@@ -70,13 +80,7 @@ def train_cmd(
             model,
             out,
             data,
-            RunConfig(
-                seed=seed,
-                meter=meter,
-                idle_s=idle_s,
-                power_profile=profile_path(power_profile),
-                timeout_s=timeout_s or NO_LIMIT_S,
-            ),
+            config,
             progress=lambda phase, step, total: progress.update(
                 bar,
                 completed=step,
@@ -115,7 +119,7 @@ def run_cmd(
             "hub[:split]; default: bundled data, held-out 20%"
         ),
     ] = None,
-    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    repeats: Repeats = DEFAULTS.repeats,
     country: Country = None,
     pue: Pue = None,
     json_out: Annotated[
@@ -125,35 +129,34 @@ def run_cmd(
             help="where to write the result JSON; default: runs/<task>-<model>-<time>.json",
         ),
     ] = None,
-    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 900.0,
-    seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 42,
-    meter: MeterOpt = "auto",
-    idle_s: IdleS = 3.0,
-    max_cv: Annotated[
-        float, typer.Option(help="CV of repeats above which a phase is flagged unstable")
-    ] = 0.10,
-    max_reruns: Annotated[int, typer.Option(min=0, help="extra passes for disturbed ones")] = 3,
+    timeout_s: TimeoutS = DEFAULTS.timeout_s,
+    train_timeout_s: TrainTimeoutS = DEFAULTS.train_timeout_s,
+    seed: Seed = DEFAULTS.seed,
+    meter: MeterOpt = DEFAULTS.meter,
+    idle_s: IdleS = DEFAULTS.idle_s,
+    max_cv: MaxCv = DEFAULTS.max_cv,
+    max_reruns: MaxReruns = DEFAULTS.max_reruns,
     power_profile: PowerProfileOpt = None,
     label_map: LabelMapOpt = None,
 ) -> None:
     """Evaluate a model on a task: measured phases, scores, energy per 1,000 inputs, emissions."""
-    from frugalbench.config import RunConfig
     from frugalbench.harness.runner import run
     from frugalbench.present.terminal import print_run
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
-    config = RunConfig(
+    config = run_config(
+        power_profile,
         repeats=repeats,
         country=country,
         pue=pue,
         timeout_s=timeout_s,
+        train_timeout_s=train_timeout_s,
         seed=seed,
         meter=meter,
         idle_s=idle_s,
         max_cv=max_cv,
         max_reruns=max_reruns,
-        power_profile=profile_path(power_profile),
     )
     with progress_bar() as progress:
         bar = progress.add_task(f"{task} / {model}", total=None)
@@ -186,21 +189,21 @@ def bench_cmd(
             "--models", help="models to run (repeat the option); default: the task's ladder"
         ),
     ] = None,
-    repeats: Annotated[int, typer.Option(min=1, help="measured inference passes")] = 3,
+    repeats: Repeats = DEFAULTS.repeats,
     country: Country = None,
     pue: Pue = None,
-    meter: MeterOpt = "auto",
+    meter: MeterOpt = DEFAULTS.meter,
     out: Annotated[
         Path | None,
         typer.Option(
             help="folder for results.json and pareto.png; default: runs/bench-<task>-<time>"
         ),
     ] = None,
-    timeout_s: Annotated[float, typer.Option(help="limit for any one phase")] = 3600.0,
+    timeout_s: TimeoutS = DEFAULTS.timeout_s,
+    train_timeout_s: TrainTimeoutS = DEFAULTS.train_timeout_s,
     power_profile: PowerProfileOpt = None,
 ) -> None:
     """Run a model ladder: one table, the Pareto front marked, results JSON and a plot."""
-    from frugalbench.config import RunConfig
     from frugalbench.harness.bench import bench, write_outputs
     from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models as registry
@@ -209,13 +212,14 @@ def bench_cmd(
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
-    config = RunConfig(
+    config = run_config(
+        power_profile,
         repeats=repeats,
         country=country,
         pue=pue,
         meter=meter,
         timeout_s=timeout_s,
-        power_profile=profile_path(power_profile),
+        train_timeout_s=train_timeout_s,
     )  # its checks (country, meter, limits) before any model is looked at
     names = (
         models

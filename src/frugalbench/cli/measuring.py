@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from frugalbench.cli.common import (
+    DEFAULTS,
     Country,
     IdleS,
     MeterOpt,
@@ -109,8 +110,8 @@ def measure_cmd(
     ] = None,
     country: Country = None,
     pue: Pue = None,
-    meter: MeterOpt = "auto",
-    idle_s: IdleS = 3.0,
+    meter: MeterOpt = DEFAULTS.meter,
+    idle_s: IdleS = DEFAULTS.idle_s,
     power_profile: PowerProfileOpt = None,
 ) -> None:
     """Measure any command's energy, like `perf stat`: frugalbench measure -- python train.py"""

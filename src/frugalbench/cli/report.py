@@ -114,7 +114,7 @@ def report_cmd(
             resource_share,
             lifetime_inferences,
         )
-        same_task = base if base and base[1].task["name"] == result.task["name"] else None
+        same_task = base if base and base[1].task.name == result.task.name else None
         cards.append(build_card(where, result, scn, unit, same_task))
     text = write_report(cards, fmt, out)
     if out is None:

@@ -58,8 +58,8 @@ class PerRequest(BaseModel):
         if result.status != "ok" or per is None:
             raise UserError(f"{where}: a failed evaluation has no energy per request to project")
         inference = result.phases["inference"]
-        n = inference.n_inputs or result.task["data"]["n_inputs"]
-        training = result.model.get("training") or {}
+        n = inference.n_inputs or result.task.data.n_inputs
+        training = result.model.training or {}
         low, high = per.energy_j.ci95_low, per.energy_j.ci95_high
         band = per.energy_band_j
         return cls(

@@ -166,7 +166,7 @@ def train(
     try:
         staging.mkdir(parents=True)
         name = _stage_user_file(name, staging)
-        with WorkerClient(config.timeout_s) as worker:
+        with WorkerClient(config.train_limit_s) as worker:
             plan = make_meter(config, worker.pid)
             outcome = train_in_worker(
                 worker, plan, name, {**extra, **(params or {})}, train_set, staging, progress
@@ -499,7 +499,7 @@ def _train_phase(
     progress: Progress = _no_progress,
 ) -> TrainOutcome:
     """A registered model trained in a local worker of its own (never in a job box)."""
-    with WorkerClient(config.timeout_s, deadline=deadline) as worker:
+    with WorkerClient(config.train_limit_s, deadline=deadline) as worker:
         plans.append(make_meter(config, worker.pid))
         return train_in_worker(worker, plans[-1], model, params, train_set, out, progress)
 

@@ -73,7 +73,7 @@ meters: Registry[BackendSpec] = Registry(
 
 def register(spec: BackendSpec) -> BackendSpec:
     """Add a backend (what a built-in module or an entry point does)."""
-    return meters.register(spec.name)(spec)
+    return meters.add(spec)
 
 
 def specs() -> list[BackendSpec]:

@@ -17,7 +17,7 @@ from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
-@models.register("cascade")
+@models.add
 class CascadeModel(Model):
     name = "cascade"
     task = "climate-disinfo"

@@ -91,7 +91,7 @@ class _HFClassifier(Model):
         self._restore_labels(json.loads((directory / "labels.json").read_text()))
 
 
-@models.register("hf-audio-classifier")
+@models.add
 class HFAudioClassifier(_HFClassifier):
     name = "hf-audio-classifier"
     task = "chainsaw"
@@ -107,7 +107,7 @@ class HFAudioClassifier(_HFClassifier):
         return self.processor_(waves, sampling_rate=rate, return_tensors="pt", padding=True)
 
 
-@models.register("hf-image-classifier")
+@models.add
 class HFImageClassifier(_HFClassifier):
     name = "hf-image-classifier"
     task = "smoke"
@@ -132,7 +132,7 @@ def _images(processor: Any, inputs: Sequence[Any]) -> Any:
     return processor(images=images, return_tensors="pt")
 
 
-@models.register("hf-object-detector")
+@models.add
 class HFObjectDetector(HFImageClassifier):
     name = "hf-object-detector"
     task = "smoke"

@@ -74,7 +74,7 @@ def load_pretrained(
         raise UserError(f"hf:{source}: not a {kind} folder ({first}); {HUB_HINT}") from None
 
 
-@models.register("hf-text-classifier")
+@models.add
 class HFTextClassifier(Model):
     name = "hf-text-classifier"
     task = "climate-disinfo"

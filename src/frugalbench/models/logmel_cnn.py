@@ -49,7 +49,7 @@ def build_net(n_classes: int, width: int = 16) -> Any:
     return Net()
 
 
-@models.register("logmel-cnn")
+@models.add
 class LogMelCnnModel(ThresholdedDetector, Model):
     name = "logmel-cnn"
     extra = "audio"

@@ -20,7 +20,7 @@ def _log_mel_stats(inputs: Sequence[Any]) -> Any:
     return log_mel_stats(inputs)
 
 
-@models.register("logmel-linear")
+@models.add
 class LogMelLinearModel(FeatureLinearDetector):
     name = "logmel-linear"
     task = "chainsaw"

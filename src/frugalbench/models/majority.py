@@ -10,7 +10,7 @@ from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
-@models.register("majority")
+@models.add
 class MajorityModel(Model):
     name = "majority"
     task = ""

@@ -18,7 +18,7 @@ from frugalbench.models.registry import models
 from frugalbench.models.text.minilm import OnnxNetMixin
 
 
-@models.register("minilm-finetuned")
+@models.add
 class MiniLMFinetunedModel(OnnxNetMixin, Model):
     name = "minilm-finetuned"
     extra = "text"

@@ -21,7 +21,7 @@ from frugalbench.models.text.minilm import OnnxNetMixin
 MINILM_PARAMETERS = 22_713_216
 
 
-@models.register("minilm-linear")
+@models.add
 class MiniLMLinearModel(OnnxNetMixin, Model):
     name = "minilm-linear"
     extra = "text"
@@ -97,7 +97,7 @@ class MiniLMLinearModel(OnnxNetMixin, Model):
         self.head_ = joblib.load(directory / "head.joblib")
 
 
-@models.register("hf-encoder-linear")
+@models.add
 class HFEncoderLinearModel(MiniLMLinearModel):
     """Any sentence encoder + the same head: ``--model hf-encoder:ORG/NAME|PATH``."""
 
@@ -107,7 +107,7 @@ class HFEncoderLinearModel(MiniLMLinearModel):
     )
 
 
-@models.register("minilm-tfidf-linear")
+@models.add
 class MiniLMTfidfLinearModel(MiniLMLinearModel):
     """MiniLM embeddings and TF-IDF word 1-2-grams side by side in one logistic regression: the
     embeddings carry meaning, the n-grams the exact wording (in 5-fold CV on the training part,

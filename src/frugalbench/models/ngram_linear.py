@@ -14,7 +14,7 @@ from frugalbench.models.registry import models
 from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
-@models.register("ngram-linear")
+@models.add
 class NgramLinearModel(LinearPipelineModel):
     name = "ngram-linear"
     task = "climate-disinfo"

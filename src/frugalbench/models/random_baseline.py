@@ -9,7 +9,7 @@ from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
-@models.register("random")
+@models.add
 class RandomModel(Model):
     name = "random"
     task = ""

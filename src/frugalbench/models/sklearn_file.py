@@ -19,7 +19,7 @@ from frugalbench.models.registry import models
 FILE = "pipeline.joblib"
 
 
-@models.register("sklearn-file")
+@models.add
 class SklearnFile(Model):
     name = "sklearn-file"
     task = ""  # any task whose inputs the pipeline takes

@@ -50,7 +50,7 @@ def build_net(n_classes: int, width: int = 12) -> Any:
     return Net()
 
 
-@models.register("smoke-cnn")
+@models.add
 class SmokeCnnModel(ThresholdedDetector, Model):
     name = "smoke-cnn"
     extra = "audio"

@@ -30,7 +30,7 @@ def _change(inputs: Sequence[Any]) -> Any:
     return change_features(now, before)
 
 
-@models.register("colour-texture-linear")
+@models.add
 class ColourTextureLinearModel(FeatureLinearDetector):
     task = "smoke"
     default_positive = "smoke"
@@ -39,7 +39,7 @@ class ColourTextureLinearModel(FeatureLinearDetector):
     features = staticmethod(_still)
 
 
-@models.register("smoke-change-linear")
+@models.add
 class SmokeChangeLinearModel(FeatureLinearDetector):
     task = "smoke"
     default_positive = "smoke"

@@ -16,7 +16,7 @@ from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
-@models.register("static-minilm-linear")
+@models.add
 class StaticMiniLMLinearModel(Model):
     name = "static-minilm-linear"
     extra = "text"

@@ -14,7 +14,7 @@ from frugalbench.models.registry import models
 from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
-@models.register("tfidf-linear")
+@models.add
 class TfidfLinearModel(LinearPipelineModel):
     name = "tfidf-linear"
     task = "climate-disinfo"

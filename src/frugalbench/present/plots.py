@@ -53,7 +53,7 @@ def plot_front(rows: Sequence[BenchRow], path: Path) -> None:
     ax.set_ylabel(
         "accuracy (held-out groups: mean, bars 1 sd)" if grouped else "accuracy (held-out)"
     )
-    task = rows[0].result.task["name"] if rows else ""
+    task = rows[0].result.task.name if rows else ""
     ax.set_title(f"{task}: accuracy against energy")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()

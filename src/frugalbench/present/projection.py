@@ -30,11 +30,11 @@ def _water(m3: float) -> str:
 
 def print_projection(console: Any, projection: Projection, result: Any) -> None:
     """The headline, the scenarios side by side year by year, then each one's factors."""
-    unit = result.task.get("input_unit", "request")
+    unit = result.task.input_unit
     per = projection.per_request
     console.print(
         escape(
-            f"{result.task['name']} / {result.model.get('reference')}: "
+            f"{result.task.name} / {result.model.reference}: "
             f"{projection.requests_per_day:,.0f} {unit}s a day"
             + (f", growing {projection.growth:+.0%} a year" if projection.growth else "")
             + f"; measured {per.energy_j * 1000:.4g} J per 1,000 {unit}s ({per.source})"

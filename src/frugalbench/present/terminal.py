@@ -58,15 +58,15 @@ def _row(table: Table, *cells: str) -> None:
 
 def print_run(console: Console, result: RunResult, path: str | None) -> None:
     """The run's summary table, then its energy per phase."""
-    unit = result.task.get("input_unit", "input")
-    data = result.task["data"]
-    title = f"{result.task['name']} / {result.model['reference']}  ({result.status})"
+    unit = result.task.input_unit
+    data = result.task.data
+    title = f"{result.task.name} / {result.model.reference}  ({result.status})"
     table = Table(title=escape(title), show_header=False, title_justify="left")
     table.add_column("", style="bold")
     table.add_column("", overflow="fold")
-    _row(table, "evaluated on", f"{data['n_inputs']} {unit}s, {data['split']} of {data['source']}")
-    if data.get("skipped"):
-        _row(table, "skipped files", skipped_line(data["skipped"]))
+    _row(table, "evaluated on", f"{data.n_inputs} {unit}s, {data.split} of {data.source}")
+    if data.skipped:
+        _row(table, "skipped files", skipped_line(data.skipped))
     for name, value in scalar_scores(result.scores).items():
         _row(table, name.replace("_", " "), f"{value:.4f}")
     _inference_rows(table, result, unit)
@@ -183,11 +183,11 @@ def print_bench(
         table.add_column(col, justify="left" if col in ("", "model", "notes") else "right")
     for row in rows:
         r = row.result
-        training = (r.model.get("training") or {}).get("energy_j")
+        training = r.model.training_energy_j
         notes = []
         if r.status != "ok" and r.failure:
             notes.append(f"FAILED in {r.failure.phase}: {r.failure.reason}")
-        stats = r.model.get("inference_stats") or {}
+        stats = r.model.inference_stats or {}
         if "escalation_rate" in stats:
             notes.append(f"escalation {stats['escalation_rate']:.0%}")
         inference = r.phases.get("inference")
@@ -202,8 +202,8 @@ def print_bench(
             *(_fold_score(row, k) for k in score_names),
             _fold_energy(row),
             format_energy(training) if training is not None else "",
-            _fmt_bytes(r.model.get("size_bytes")),
-            _fmt_count(r.model.get("n_parameters")),
+            _fmt_bytes(r.model.size_bytes),
+            _fmt_count(r.model.n_parameters),
             "; ".join(notes),
         )
     console.print(table)

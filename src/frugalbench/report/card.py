@@ -115,7 +115,7 @@ def build_card(
     card["phases"] = [_phase_card(src, result, name) for name in result.phases]
     card["scenario"] = scenario_card(scn)
     w_per_thread = estimated_w_per_thread(result)
-    card["reference_scale"] = reference_scale(result.task["name"], w_per_thread)[0]
+    card["reference_scale"] = reference_scale(result.task.name, w_per_thread)[0]
     per = result.per_1000_inputs
     if result.status != "ok" or per is None:
         card["impacts"] = card["sci"] = card["training"] = card["comparison"] = None
@@ -133,7 +133,7 @@ def _identity_card(where: str, result: RunResult) -> dict[str, Any]:
     """What was run, on what, and where the file is: the card's head."""
     src = f"result {where}"
     return {
-        "title": f"{result.task['name']} / {result.model.get('reference', '?')}",
+        "title": f"{result.task.name} / {result.model.reference}",
         "result": {
             "path": where,
             "run_id": result.run_id,
@@ -143,17 +143,17 @@ def _identity_card(where: str, result: RunResult) -> dict[str, Any]:
             "schema_version": result.schema_version,
         },
         "task": {
-            "name": result.task["name"],
-            "input_unit": result.task.get("input_unit", "input"),
-            "data": result.task.get("data", {}),
+            "name": result.task.name,
+            "input_unit": result.task.input_unit,
+            "data": result.task.data.model_dump(),
         },
         "model": {
-            "name": result.model.get("reference"),
-            "size_bytes": fig(result.model.get("size_bytes"), "B", f"{src}: model.size_bytes"),
-            "n_parameters": fig(result.model.get("n_parameters"), "", f"{src}: model.n_parameters"),
+            "name": result.model.reference,
+            "size_bytes": fig(result.model.size_bytes, "B", f"{src}: model.size_bytes"),
+            "n_parameters": fig(result.model.n_parameters, "", f"{src}: model.n_parameters"),
         },
         "environment": {
-            k: result.environment.get(k)
+            k: getattr(result.environment, k)
             for k in ("cpu_model", "logical_cpus", "virtual_machine", "gpus", "os")
         },
         "notes": list(result.notes),
@@ -252,7 +252,7 @@ def _sci_card(
     unit_spec: str | None,
 ) -> dict[str, Any]:
     """The GSF's SCI per functional unit, its band and the source of each term."""
-    unit = result.task.get("input_unit", "input")
+    unit = result.task.input_unit
     fu = functional_unit(unit_spec, unit)
     result_sci = sci(
         SciInputs(
@@ -410,20 +410,20 @@ def compare(
         energy = per.energy_j.median
         basis = "measured energy per 1,000 inputs, both results"
         b_source = f"result {b_where}"
-        b_name, no_skill = b.model.get("reference"), None
+        b_name, no_skill = b.model.reference, None
     else:
-        ref = reference_baseline(result.task["name"], estimated_w_per_thread(result))
+        ref = reference_baseline(result.task.name, estimated_w_per_thread(result))
         if ref is None or per.energy_j_at_reference_speed is None:
             return None
         b_acc, b_energy = ref["accuracy"], ref["energy_j_per_1000_at_reference_speed"]
         energy = per.energy_j_at_reference_speed
         basis = "energy per 1,000 inputs at reference speed (shipped figures measured elsewhere)"
-        b_source = f"{ref['table']}: {result.task['name']} / {ref['model']} ({ref['measured']})"
+        b_source = f"{ref['table']}: {result.task.name} / {ref['model']} ({ref['measured']})"
         b_name, no_skill = ref["model"], ref["no_skill_accuracy"]
     gain = acc - b_acc
     extra_j = energy - b_energy
     ratio = energy / b_energy if b_energy > 0 else None
-    same = b_name == result.model.get("reference")
+    same = b_name == result.model.reference
     if same:
         verdict = "this is the task's cheapest reference model: the lighter solution itself"
     elif gain <= 0:

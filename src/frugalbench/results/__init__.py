@@ -7,6 +7,7 @@ any of them, upgrading what an older frugalbench wrote.
 
 from __future__ import annotations
 
+from frugalbench.results.info import DataInfo, EnvironmentInfo, MeterInfo, ModelInfo, TaskInfo
 from frugalbench.results.run import (
     BAND_MEANING,
     SCHEMA_VERSION,
@@ -25,10 +26,15 @@ __all__ = [
     "SCHEMA_VERSION",
     "Band",
     "Comparison",
+    "DataInfo",
     "Emissions",
+    "EnvironmentInfo",
     "Failure",
+    "MeterInfo",
+    "ModelInfo",
     "PerThousand",
     "PhaseResult",
     "RunResult",
+    "TaskInfo",
     "compute_emissions",
 ]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.backends import MeterPlan
 from frugalbench.measure.base import ComponentEnergy, Measurement
+from frugalbench.results.info import EnvironmentInfo, MeterInfo
 
 RECORD_VERSION = 2  # 2: energy_band_j (the power model's band)
 ENERGY_KIND = "marginal: the measured process tree only, idle power excluded"
@@ -45,8 +46,8 @@ class MeasureRecord(BaseModel):
     components: dict[str, ComponentEnergy]
     observations: dict[str, float]
     emissions: MeasureEmissions
-    environment: dict[str, Any]
-    meter: dict[str, Any]
+    environment: EnvironmentInfo
+    meter: MeterInfo
     flags: list[str]
     measurement: Measurement
     comparison: dict[str, Measurement] | None

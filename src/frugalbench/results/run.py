@@ -19,6 +19,7 @@ from frugalbench.config import RunConfig
 from frugalbench.errors import UserError
 from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.base import Measurement, Method
+from frugalbench.results.info import EnvironmentInfo, MeterInfo, ModelInfo, TaskInfo
 from frugalbench.stats import Summary
 
 SCHEMA_VERSION = 2  # 2: power-model bands (energy_band_j, per_1000_inputs_band_g), power_profile
@@ -172,15 +173,15 @@ class RunResult(BaseModel):
     created_at: str
     status: Literal["ok", "failed"]
     failure: Failure | None = None
-    task: dict[str, Any]
-    model: dict[str, Any]
+    task: TaskInfo
+    model: ModelInfo
     config: RunConfig
     scores: dict[str, Any] | None = None
     phases: dict[str, PhaseResult]
     per_1000_inputs: PerThousand | None = None
     emissions: Emissions | None = None
-    environment: dict[str, Any]
-    meter: dict[str, Any]
+    environment: EnvironmentInfo
+    meter: MeterInfo
     speed_index: dict[str, Any] | None = None
     notes: list[str] = []
 

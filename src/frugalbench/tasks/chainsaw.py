@@ -75,7 +75,7 @@ def hub_rows_to_dataset(rows: list[dict[str, Any]], source: str) -> Dataset:
     return load_entries(entries, skipped, source)
 
 
-TASK = tasks.register("chainsaw")(
+TASK = tasks.add(
     Task(
         name="chainsaw",
         description="Chainsaw (illegal logging) vs forest sound in 3-s clips at 12 kHz",

@@ -60,7 +60,7 @@ def load(data: str | None) -> Dataset:
     return load_text_file(Path(data), LABELS, "quote", "label")
 
 
-TASK = tasks.register("climate-disinfo")(
+TASK = tasks.add(
     Task(
         name="climate-disinfo",
         description="Climate disinformation in quotes: 8 classes (CARDS), input = quote text",

@@ -275,7 +275,7 @@ def box_scores(
     return {"mean_iou": value, "n_boxed": n}
 
 
-TASK = tasks.register("smoke")(
+TASK = tasks.add(
     Task(
         name="smoke",
         description="Wildfire smoke (yes/no, and where) in fire-watch camera frames",
