@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -119,4 +118,6 @@ def targets(figures: dict[str, Any], repeats: int) -> dict[str, bool]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from frugalbench.cli.main import guarded
+
+    guarded(main)

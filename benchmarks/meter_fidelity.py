@@ -294,4 +294,6 @@ def approaches(plan: Any, measured: Any, row: dict[str, float], with_cc: bool) -
 
 
 if __name__ == "__main__":
-    main()
+    from frugalbench.cli.main import guarded
+
+    guarded(main)

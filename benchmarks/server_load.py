@@ -281,4 +281,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from frugalbench.cli.main import guarded
+
+    guarded(main)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +161,6 @@ def check_targets(cv: dict[str, dict[str, Any]]) -> dict[str, bool]:
 
 
 if __name__ == "__main__":
-    from frugalbench.errors import UserError
+    from frugalbench.cli.main import guarded
 
-    try:
-        sys.exit(main())
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    guarded(main)

@@ -125,3 +125,21 @@ def test_the_run_settings_are_built_in_one_place_in_the_cli() -> None:
         and node.func.id == "RunConfig"
     ]
     assert not direct
+
+
+def test_carbon_is_computed_in_one_place() -> None:
+    """Energy x PUE x grid intensity is written once (``EmissionFactors``); a deployment scenario,
+    the SCI and the projection take their carbon from it."""
+    elsewhere = [
+        f"{p.relative_to(SRC)}:{node.lineno}"
+        for p, tree in modules()
+        if p.relative_to(SRC) != Path("footprint/carbon.py")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mult)
+        and any(
+            isinstance(side, ast.Attribute) and side.attr == "intensity_g_per_kwh"
+            for side in (node.left, node.right)
+        )
+    ]
+    assert not elsewhere

@@ -151,6 +151,10 @@ def test_meters_lists_backends_and_the_auto_choice() -> None:
     assert proc.returncode == 0, proc.stderr
     for name in ("rapl", "nvml", "process", "codecarbon"):
         assert name in proc.stdout
+    rows = {line.split("│")[2].strip(): line for line in proc.stdout.splitlines() if "│" in line}
+    assert "estimate" in rows["process"] and "counter" in rows["rapl"]
+    assert "comparison" in rows["codecarbon"]  # kind and the order auto tries them, shown
+    assert rows["rapl"].split("│")[1].strip() == "1"
     assert "auto: cpu <-" in proc.stdout
     power = resolve_cpu_power()
     text = " ".join(proc.stdout.split())

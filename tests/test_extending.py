@@ -45,7 +45,7 @@ TOY_TASK = Task(
 )
 
 
-class LengthModel(Model):
+class LengthModel(Model[str]):
     """Recipe step 1 of "Adding a model": the constructor stores, fit learns, predict answers."""
 
     name = "toy-length"

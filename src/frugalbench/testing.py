@@ -19,7 +19,7 @@ from frugalbench.models.base import Model
 
 
 def check_model(
-    model: Model,
+    model: Model[Any],
     inputs: Sequence[Any],
     labels: Sequence[str],
     directory: Path,

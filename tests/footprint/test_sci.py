@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import EmissionFactors, Pue, grid_intensity
 from frugalbench.footprint.scenario import scenario
 from frugalbench.footprint.sci import Hardware, SciInputs, functional_unit, sci
 
@@ -20,12 +21,16 @@ def hardware(embodied_g: float = 1e6, lifetime_s: float = 1e6, share: float = 0.
     )
 
 
-def inputs(**changes: object) -> SciInputs:
+def factors(pue: float, intensity_g_per_kwh: float) -> EmissionFactors:
+    grid = grid_intensity("FR").model_copy(update={"intensity_g_per_kwh": intensity_g_per_kwh})
+    return EmissionFactors(grid=grid, pue=Pue(value=pue, source="test"))
+
+
+def inputs(pue: float = 1.5, intensity_g_per_kwh: float = 200.0, **changes: object) -> SciInputs:
     base: dict[str, object] = {
         "energy_j_per_input": 3.6,  # 1,000 inputs = 3,600 J = 1 Wh
         "duration_s_per_input": 0.5,
-        "pue": 1.5,
-        "intensity_g_per_kwh": 200.0,
+        "factors": factors(pue, intensity_g_per_kwh),
         "hardware": hardware(),
         "unit": functional_unit("1000 quotes", "quote"),
         "training_energy_j": 3.6e6,  # 1 kWh

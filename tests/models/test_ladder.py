@@ -40,7 +40,7 @@ def test_threshold_follows_a_cascade_that_beats_both_models() -> None:
     assert info["escalation_rate"] == 0.5
 
 
-class Stage(Model):
+class Stage(Model[str]):
     """A stub stage that counts how many inputs it is asked about."""
 
     task = "climate-disinfo"

@@ -7,6 +7,8 @@ run's settings (``RunConfig``) refuse.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -32,8 +34,14 @@ INTERRUPTED_TEXT = "interrupted: nothing half-done was kept (a model is written 
 
 
 def main() -> None:
+    guarded(lambda: app(standalone_mode=False))  # click returns a typer.Exit's code here
+
+
+def guarded(entry: Callable[[], Any]) -> NoReturn:
+    """Run a command line's entry point and exit: a user's mistake one line and exit 2, a failed
+    model exit 1, Ctrl-C 130; never a traceback for either. The benchmarks' scripts use it too."""
     try:
-        code = app(standalone_mode=False)  # click returns the code of a typer.Exit here
+        code = entry()
         if code == INTERRUPTED:  # Ctrl-C, which click turns into an exit code
             err.print(INTERRUPTED_TEXT)
         sys.exit(code if isinstance(code, int) else 0)

@@ -30,45 +30,18 @@ app = typer.Typer()
 @app.command("meters")
 def meters_cmd() -> None:
     """List the meter backends, whether each can run here, and why not."""
-    from rich.table import Table
-
     from frugalbench.measure.backends import backend_report, build_meter
     from frugalbench.measure.cpu_power import resolve_cpu_power
+    from frugalbench.present.terminal import print_meters
 
-    table = Table("backend", "components", "available", "why", title="meter backends")
     report = backend_report()
-    for backend, availability in report:
-        table.add_row(
-            backend.name,
-            backend.components,
-            "yes" if availability else "no",
-            escape(availability.reason),
-        )
-    console.print(table)
     plan = build_meter("auto", with_idle=False)
-    for component, choice in plan.choices.items():
-        console.print(escape(f"auto: {component} <- {choice}"))
-    power = plan.cpu_power or resolve_cpu_power()
-    console.print(escape(f"cpu power model: {power.describe()}"))
-    if power.evidence:
-        console.print(escape(f"  evidence: {power.evidence}"))
-    console.print(escape(f"  basis: {power.basis}"))
-    console.print(
-        escape(
-            "  dram: "
-            + ("included in this figure, not added again" if power.includes_dram else "added")
-        )
-    )
+    side_by_side = None
     if any(b.name == "rapl" and a for b, a in report):
-        from frugalbench.measure.crosscheck import side_by_side
-        from frugalbench.units import format_energy
+        from frugalbench.measure.crosscheck import side_by_side as cross
 
-        estimate, counters = side_by_side()
-        console.print(
-            f"one busy thread for 2 s of CPU: process estimate {format_energy(estimate.total_j)}, "
-            f"RAPL counters {format_energy(counters.total_j)} (idle subtracted); "
-            "`frugalbench calibrate` fits this CPU's own figure"
-        )
+        side_by_side = cross()
+    print_meters(console, report, plan, plan.cpu_power or resolve_cpu_power(), side_by_side)
 
 
 @app.command("calibrate")

@@ -43,13 +43,31 @@ class Pue(BaseModel):
 
 
 class EmissionFactors(BaseModel):
+    """Where the energy was spent, as far as carbon goes: the facility's overhead and the grid.
+
+    The one place the location-based formula is written; a deployment ``Scenario`` adds water,
+    hardware and lifetime and hands its carbon here (``Scenario.factors``)."""
+
     model_config = ConfigDict(frozen=True)
 
     grid: GridIntensity
     pue: Pue
 
-    def co2e_g(self, energy_j: float) -> float:
-        return energy_j / J_PER_KWH * self.pue.value * self.grid.intensity_g_per_kwh
+    def facility_kwh(self, it_energy_j: float) -> float:
+        """The facility's kWh for IT joules: cooling and power delivery added (x PUE)."""
+        return it_energy_j / J_PER_KWH * self.pue.value
+
+    @property
+    def co2e_g_per_j(self) -> float:
+        return self.pue.value * self.grid.intensity_g_per_kwh / J_PER_KWH
+
+    @property
+    def cue_kg_per_kwh(self) -> float:
+        """CUE (The Green Grid): CO2 per kWh of IT energy; location-based, it is PUE x I."""
+        return self.pue.value * self.grid.intensity_g_per_kwh / 1000.0
+
+    def co2e_g(self, it_energy_j: float) -> float:
+        return self.facility_kwh(it_energy_j) * self.grid.intensity_g_per_kwh
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
+from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.footprint.factors import datacentre_region, equivalent
 from frugalbench.footprint.scenario import Scenario
 from frugalbench.footprint.sci import embodied_share_g
@@ -152,7 +153,7 @@ def project(
         raise UserError(f"--growth {growth}: a yearly growth of -100% or less empties the service")
     out = []
     for scn in scenarios:
-        pue, intensity = scn.facility.pue, scn.grid.intensity_g_per_kwh
+        factors = scn.factors
         rows = []
         for y in range(1, years + 1):
             requests = requests_per_day * DAYS_PER_YEAR * (1 + growth) ** (y - 1)
@@ -164,11 +165,11 @@ def project(
                     year=y,
                     requests=requests,
                     it_mwh=it_kwh / 1000,
-                    facility_mwh=_facility_mwh(requests, per.energy_j, pue),
-                    facility_mwh_low=None if low is None else _facility_mwh(requests, low, pue),
-                    facility_mwh_high=None if high is None else _facility_mwh(requests, high, pue),
+                    facility_mwh=_mwh(factors, requests, per.energy_j),
+                    facility_mwh_low=None if low is None else _mwh(factors, requests, low),
+                    facility_mwh_high=None if high is None else _mwh(factors, requests, high),
                     band_ratio=per.band_ratio,
-                    operational_t=it_kwh * pue * intensity / 1e6,
+                    operational_t=factors.co2e_g(requests * per.energy_j) / 1e6,
                     embodied_t=embodied_share_g(
                         scn.hardware.embodied_g, requests * per.duration_s, scn.hardware
                     )
@@ -179,9 +180,9 @@ def project(
             )
         training_mwh = training_t = None
         if per.training_energy_j is not None:
-            training_mwh = per.training_energy_j / J_PER_KWH * pue / 1000
+            training_mwh = factors.facility_kwh(per.training_energy_j) / 1000
             training_t = (
-                training_mwh * 1000 * intensity
+                factors.co2e_g(per.training_energy_j)
                 + embodied_share_g(
                     scn.hardware.embodied_g, per.training_duration_s or 0.0, scn.hardware
                 )
@@ -198,10 +199,6 @@ def project(
     return Projection(
         requests_per_day=requests_per_day, growth=growth, per_request=per, scenarios=out
     )
-
-
-def _facility_mwh(requests: float, energy_j: float, pue: float) -> float:
-    return requests * energy_j / J_PER_KWH * pue / 1000
 
 
 def context_lines(scn: Scenario, rows: Sequence[YearRow]) -> list[str]:
@@ -239,3 +236,8 @@ def projection_json(projection: Projection) -> str:
     for scn, out in zip(projection.scenarios, data["scenarios"], strict=True):
         out["totals"] = {f: scn.total(f) for f in TOTALS}
     return json.dumps(data, indent=2)
+
+
+def _mwh(factors: EmissionFactors, requests: float, energy_j: float) -> float:
+    """Facility MWh of ``requests`` requests at ``energy_j`` of IT energy each."""
+    return factors.facility_kwh(requests * energy_j) / 1000

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
-from frugalbench.footprint.carbon import GridIntensity, grid_intensity
+from frugalbench.footprint.carbon import EmissionFactors, GridIntensity, Pue, grid_intensity
 from frugalbench.footprint.factors import (
     Device,
     FacilityProfile,
@@ -43,9 +43,16 @@ class Scenario(BaseModel):
     lifetime_inferences_source: str
 
     @property
+    def factors(self) -> EmissionFactors:
+        """Its carbon factors: the facility's PUE and the grid, as a run's emissions use them."""
+        pue = Pue(
+            value=self.facility.pue, source=f"{self.facility.table}: {self.facility.pue_source}"
+        )
+        return EmissionFactors(grid=self.grid, pue=pue)
+
+    @property
     def cue_kg_per_kwh(self) -> float:
-        """CUE (The Green Grid): CO2 per kWh of IT energy; location-based, it is PUE x I."""
-        return self.facility.pue * self.grid.intensity_g_per_kwh / 1000.0
+        return self.factors.cue_kg_per_kwh
 
     def water_l(self, it_energy_kwh: float) -> tuple[float, float]:
         """(on-site, off-site) litres: E x WUE and E x PUE x grid water (Li et al. 2023)."""

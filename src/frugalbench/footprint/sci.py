@@ -17,7 +17,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from frugalbench.errors import UserError
-from frugalbench.units import J_PER_KWH
+from frugalbench.footprint.carbon import EmissionFactors
 
 # the functional unit each task's report uses unless told otherwise, by the task's input unit
 DEFAULT_UNITS = {"quote": "1000 quotes", "clip": "1 hour of audio", "image": "1000 images"}
@@ -76,8 +76,7 @@ class SciInputs(BaseModel):
 
     energy_j_per_input: float  # measured IT energy, inference
     duration_s_per_input: float  # wall time the device was held per input
-    pue: float
-    intensity_g_per_kwh: float
+    factors: EmissionFactors  # PUE and grid intensity I
     hardware: Hardware
     unit: FunctionalUnit
     training_energy_j: float | None = None
@@ -113,23 +112,23 @@ def embodied_share_g(embodied_g: float, held_s: float, hardware: Hardware) -> fl
 def sci(inputs: SciInputs) -> Sci:
     n = inputs.unit.n_inputs
     hw = inputs.hardware
-    energy_kwh = inputs.energy_j_per_input * n * inputs.pue / J_PER_KWH
-    operational = energy_kwh * inputs.intensity_g_per_kwh
+    factors = inputs.factors
+    energy_kwh = factors.facility_kwh(inputs.energy_j_per_input * n)
+    operational = factors.co2e_g(inputs.energy_j_per_input * n)
     held_s = inputs.duration_s_per_input * n
     m = embodied_share_g(hw.embodied_g, held_s, hw)
     consumer = operational + m
     training = provider = None
     if inputs.training_energy_j is not None and inputs.lifetime_inputs:
-        whole = (
-            inputs.training_energy_j * inputs.pue / J_PER_KWH * inputs.intensity_g_per_kwh
-            + embodied_share_g(hw.embodied_g, inputs.training_duration_s or 0.0, hw)
+        whole = factors.co2e_g(inputs.training_energy_j) + embodied_share_g(
+            hw.embodied_g, inputs.training_duration_s or 0.0, hw
         )
         training = whole * n / inputs.lifetime_inputs
         provider = consumer + training
     return Sci(
         unit=inputs.unit,
         energy_kwh=energy_kwh,
-        intensity_g_per_kwh=inputs.intensity_g_per_kwh,
+        intensity_g_per_kwh=factors.grid.intensity_g_per_kwh,
         operational_g=operational,
         embodied_g=m,
         embodied_low_g=embodied_share_g(hw.embodied_low_g, held_s, hw),

@@ -12,11 +12,25 @@ import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from frugalbench.image.decode import Frame
+
+__all__ = ["Frame", "Model", "Waveform", "X", "fit_extras"]
+
+Waveform = NDArray[np.float32]  # a clip: mono samples at the task's sample rate
+X = TypeVar("X")  # what a model takes: a quote (str), a clip (Waveform) or a camera Frame
 
 
-class Model(ABC):
-    """Base of every model; subclasses declare their parameters as keyword arguments."""
+class Model(ABC, Generic[X]):
+    """Base of every model; subclasses declare their parameters as keyword arguments.
+
+    Typed by the input kind it takes: ``Model[str]`` for quotes, ``Model[Waveform]`` for clips,
+    ``Model[Frame]`` for camera frames; ``Model[Any]`` for a model that never looks at its inputs
+    (the constant baselines) or reads whatever its file says (``sklearn:``)."""
 
     name: ClassVar[str] = ""
     task: ClassVar[str] = ""
@@ -30,10 +44,10 @@ class Model(ABC):
     fit_takes_annotations: ClassVar[bool] = False
 
     @abstractmethod
-    def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self: ...
+    def fit(self, inputs: Sequence[X], labels: Sequence[str]) -> Self: ...
 
     @abstractmethod
-    def predict(self, inputs: Sequence[str]) -> list[str]: ...
+    def predict(self, inputs: Sequence[X]) -> list[str]: ...
 
     def get_params(self) -> dict[str, Any]:
         signature = inspect.signature(type(self).__init__)
@@ -47,7 +61,7 @@ class Model(ABC):
     def fitted_state(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
 
-    def predict_with_confidence(self, inputs: Sequence[str]) -> tuple[list[str], Any]:
+    def predict_with_confidence(self, inputs: Sequence[X]) -> tuple[list[str], Any]:
         """Predictions and a confidence per input (higher = surer), for cascades.
 
         Models that can say how sure they are override this; the others cannot be a cascade's

@@ -18,7 +18,7 @@ from frugalbench.models.registry import models
 
 
 @models.add
-class CascadeModel(Model):
+class CascadeModel(Model[str]):
     name = "cascade"
     task = "climate-disinfo"
     description = "tfidf-linear when confident, else minilm-linear (threshold from validation)"

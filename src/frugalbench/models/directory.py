@@ -40,7 +40,7 @@ class Manifest(BaseModel):
     n_parameters: int | None = None
 
 
-def model_reference(model: Model) -> str:
+def model_reference(model: Model[Any]) -> str:
     from frugalbench.models.registry import models
 
     if model.name and model.name in models and models.get(model.name) is type(model):
@@ -50,7 +50,7 @@ def model_reference(model: Model) -> str:
 
 
 def save_model(
-    model: Model,
+    model: Model[Any],
     directory: Path,
     training: dict[str, Any] | None = None,
     reference: str | None = None,
@@ -97,7 +97,7 @@ def read_manifest(directory: Path) -> Manifest:
         raise UserError(f"{path}: field {where!r}: {first['msg']}") from None
 
 
-def resolve_model_class(reference: str, directory: Path | None = None) -> type[Model]:
+def resolve_model_class(reference: str, directory: Path | None = None) -> type[Model[Any]]:
     from frugalbench.models.registry import models
 
     if ":" not in reference:
@@ -126,7 +126,7 @@ def resolve_model_class(reference: str, directory: Path | None = None) -> type[M
     return cls
 
 
-def load_model(directory: Path) -> Model:
+def load_model(directory: Path) -> Model[Any]:
     manifest = read_manifest(directory)
     cls = resolve_model_class(manifest.model, directory)
     try:

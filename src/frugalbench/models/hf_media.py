@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from frugalbench.errors import UserError
-from frugalbench.models.base import Model
+from frugalbench.models.base import Frame, Model, Waveform, X
 from frugalbench.models.hf_text import label_key, load_pretrained, map_labels
 from frugalbench.models.registry import models
 
 FOLDER = "hf"
 
 
-class _HFClassifier(Model):
+class _HFClassifier(Model[X]):
     """Shared: label mapping, the saved folder, batched PyTorch inference."""
 
     kind: ClassVar[str]
@@ -38,7 +38,7 @@ class _HFClassifier(Model):
         self.source = source
         self.label_map = label_map
 
-    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+    def fit(self, inputs: Sequence[X], labels: Sequence[str]) -> Self:
         self.processor_, self.net_ = load_pretrained(self.source, self.kind, self.pre)
         id2label = self.net_.config.id2label
         self._map([str(id2label[i]) for i in range(len(id2label))], sorted(set(labels)))
@@ -48,14 +48,14 @@ class _HFClassifier(Model):
         """``labels_``: the task label of each model output, in output order."""
         self.labels_ = map_labels(classes, task_labels, self.label_map or {})
 
-    def _batch(self, inputs: Sequence[Any]) -> Any:
+    def _batch(self, inputs: Sequence[X]) -> Any:
         raise NotImplementedError
 
     def _answers(self, outputs: Any) -> list[str]:
         """The labels of one batch's model outputs."""
         return [self.labels_[int(i)] for i in outputs.logits.argmax(-1)]
 
-    def predict(self, inputs: Sequence[Any]) -> list[str]:
+    def predict(self, inputs: Sequence[X]) -> list[str]:
         import torch
 
         self.net_.eval()
@@ -92,14 +92,14 @@ class _HFClassifier(Model):
 
 
 @models.add
-class HFAudioClassifier(_HFClassifier):
+class HFAudioClassifier(_HFClassifier[Waveform]):
     name = "hf-audio-classifier"
     task = "chainsaw"
     description = "a Hugging Face audio classifier by name (hf:ID or hf:/dir), PyTorch"
     kind = "AutoModelForAudioClassification"
     pre = "AutoFeatureExtractor"
 
-    def _batch(self, inputs: Sequence[Any]) -> Any:
+    def _batch(self, inputs: Sequence[Waveform]) -> Any:
         from frugalbench.audio.decode import TARGET_RATE_HZ, resample
 
         rate = int(self.processor_.sampling_rate)
@@ -108,18 +108,18 @@ class HFAudioClassifier(_HFClassifier):
 
 
 @models.add
-class HFImageClassifier(_HFClassifier):
+class HFImageClassifier(_HFClassifier[Frame]):
     name = "hf-image-classifier"
     task = "smoke"
     description = "a Hugging Face image classifier by name (hf:ID or hf:/dir), PyTorch"
     kind = "AutoModelForImageClassification"
     pre = "AutoImageProcessor"
 
-    def _batch(self, inputs: Sequence[Any]) -> Any:
+    def _batch(self, inputs: Sequence[Frame]) -> Any:
         return _images(self.processor_, inputs)
 
 
-def _images(processor: Any, inputs: Sequence[Any]) -> Any:
+def _images(processor: Any, inputs: Sequence[Frame]) -> Any:
     """Decode the frames' JPEG bytes and prepare them as the model's processor does."""
     import io
 
@@ -160,7 +160,7 @@ class HFObjectDetector(HFImageClassifier):
             )
         self.empty_label_ = left[0]
 
-    def predict(self, inputs: Sequence[Any]) -> list[str]:
+    def predict(self, inputs: Sequence[Frame]) -> list[str]:
         self.boxes_out: list[list[float] | None] = []
         return super().predict(inputs)
 

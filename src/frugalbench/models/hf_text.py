@@ -75,7 +75,7 @@ def load_pretrained(
 
 
 @models.add
-class HFTextClassifier(Model):
+class HFTextClassifier(Model[str]):
     name = "hf-text-classifier"
     task = "climate-disinfo"
     description = "a Hugging Face text classifier by name (hf:ID or hf:/dir), on ONNX Runtime"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Self
 
-from frugalbench.models.base import Model
+from frugalbench.models.base import Model, Waveform
 from frugalbench.models.detection import ThresholdedDetector
 from frugalbench.models.progress import report
 from frugalbench.models.registry import models
@@ -50,7 +50,7 @@ def build_net(n_classes: int, width: int = 16) -> Any:
 
 
 @models.add
-class LogMelCnnModel(ThresholdedDetector, Model):
+class LogMelCnnModel(ThresholdedDetector, Model[Waveform]):
     name = "logmel-cnn"
     extra = "audio"
     task = "chainsaw"
@@ -78,13 +78,13 @@ class LogMelCnnModel(ThresholdedDetector, Model):
         self.positive = positive
         self.positive_threshold = positive_threshold
 
-    def _features(self, inputs: Sequence[Any]) -> Any:
+    def _features(self, inputs: Sequence[Waveform]) -> Any:
         from frugalbench.audio.features import log_mel, stack_windows
 
         lm = log_mel(stack_windows(inputs))
         return ((lm - self.mean_) / self.std_)[:, None, :, :].astype("float32")
 
-    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+    def fit(self, inputs: Sequence[Waveform], labels: Sequence[str]) -> Self:
         import numpy as np
         import torch
 
@@ -137,7 +137,7 @@ class LogMelCnnModel(ThresholdedDetector, Model):
         self.n_weights_ = int(sum(p.numel() for p in net.parameters()))
         return self
 
-    def _scores(self, inputs: Sequence[Any]) -> Any:
+    def _scores(self, inputs: Sequence[Waveform]) -> Any:
         import numpy as np
 
         if not len(inputs):
@@ -151,7 +151,7 @@ class LogMelCnnModel(ThresholdedDetector, Model):
         e = np.exp(logits - logits.max(1, keepdims=True))
         return e / e.sum(1, keepdims=True)
 
-    def class_probabilities(self, inputs: Sequence[Any]) -> tuple[list[str], Any]:
+    def class_probabilities(self, inputs: Sequence[Waveform]) -> tuple[list[str], Any]:
         return list(self.classes_), self._scores(inputs)
 
     def n_parameters(self) -> int:

@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from frugalbench.models.base import Waveform
 from frugalbench.models.registry import models
 from frugalbench.models.sklearn_pipeline import FeatureLinearDetector
 
 
-def _log_mel_stats(inputs: Sequence[Any]) -> Any:
+def _log_mel_stats(inputs: Sequence[Waveform]) -> Any:
     from frugalbench.audio.features import log_mel_stats
 
     return log_mel_stats(inputs)
 
 
 @models.add
-class LogMelLinearModel(FeatureLinearDetector):
+class LogMelLinearModel(FeatureLinearDetector[Waveform]):
     name = "logmel-linear"
     task = "chainsaw"
     description = "log-mel band statistics (NumPy) + class-balanced logistic regression"

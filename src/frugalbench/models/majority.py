@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
 @models.add
-class MajorityModel(Model):
+class MajorityModel(Model[Any]):
     name = "majority"
     task = ""
     description = "the most frequent training label, always"

@@ -19,7 +19,7 @@ from frugalbench.models.text.minilm import OnnxNetMixin
 
 
 @models.add
-class MiniLMFinetunedModel(OnnxNetMixin, Model):
+class MiniLMFinetunedModel(OnnxNetMixin, Model[str]):
     name = "minilm-finetuned"
     extra = "text"
     task = "climate-disinfo"

@@ -22,7 +22,7 @@ MINILM_PARAMETERS = 22_713_216
 
 
 @models.add
-class MiniLMLinearModel(OnnxNetMixin, Model):
+class MiniLMLinearModel(OnnxNetMixin, Model[str]):
     name = "minilm-linear"
     extra = "text"
     task = "climate-disinfo"

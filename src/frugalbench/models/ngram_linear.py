@@ -15,7 +15,7 @@ from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
 @models.add
-class NgramLinearModel(LinearPipelineModel):
+class NgramLinearModel(LinearPipelineModel[str]):
     name = "ngram-linear"
     task = "climate-disinfo"
     description = "TF-IDF word 1-2-grams + char 2-5-grams + class-balanced linear SVM"

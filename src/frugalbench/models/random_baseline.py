@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 from frugalbench.models.base import Model
 from frugalbench.models.registry import models
 
 
 @models.add
-class RandomModel(Model):
+class RandomModel(Model[Any]):
     name = "random"
     task = ""
     description = "uniformly random label among those seen in training (seeded)"

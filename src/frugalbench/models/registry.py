@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from frugalbench.models.base import Model
 from frugalbench.registry import Registry
 
-models: Registry[type[Model]] = Registry(
+models: Registry[type[Model[Any]]] = Registry(
     "model",
     (
         "frugalbench.models.random_baseline",

@@ -20,7 +20,7 @@ FILE = "pipeline.joblib"
 
 
 @models.add
-class SklearnFile(Model):
+class SklearnFile(Model[Any]):
     name = "sklearn-file"
     task = ""  # any task whose inputs the pipeline takes
     description = "a fitted scikit-learn pipeline from a joblib file (sklearn:FILE.joblib)"

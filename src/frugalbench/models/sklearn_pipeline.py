@@ -6,21 +6,21 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
-from frugalbench.models.base import Model
+from frugalbench.models.base import Model, X
 from frugalbench.models.detection import ThresholdedDetector
 
 
-class LinearPipelineModel(Model):
+class LinearPipelineModel(Model[X]):
     """Subclasses say how to build the pipeline; fitting, predicting and counting are shared."""
 
     @abstractmethod
     def _build(self) -> Any: ...
 
-    def fit(self, inputs: Sequence[str], labels: Sequence[str]) -> Self:
+    def fit(self, inputs: Sequence[X], labels: Sequence[str]) -> Self:
         self.pipeline_ = self._build().fit(list(inputs), list(labels))
         return self
 
-    def predict(self, inputs: Sequence[str]) -> list[str]:
+    def predict(self, inputs: Sequence[X]) -> list[str]:
         return [str(p) for p in self.pipeline_.predict(list(inputs))]
 
     def n_parameters(self) -> int:
@@ -28,7 +28,7 @@ class LinearPipelineModel(Model):
         return int(clf.coef_.size + clf.intercept_.size)
 
 
-class FeatureLinearDetector(ThresholdedDetector, LinearPipelineModel):
+class FeatureLinearDetector(ThresholdedDetector, LinearPipelineModel[X]):
     """A detector that is NumPy features (computed inside ``predict``, so inside the measured
     window), standardised, then a class-balanced logistic regression. Subclasses give
     ``features`` (a module-level function, so the fitted pipeline pickles) and the positive

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Self
 
-from frugalbench.models.base import Model
+from frugalbench.models.base import Frame, Model
 from frugalbench.models.detection import ThresholdedDetector
 from frugalbench.models.progress import report
 from frugalbench.models.registry import models
@@ -51,7 +51,7 @@ def build_net(n_classes: int, width: int = 12) -> Any:
 
 
 @models.add
-class SmokeCnnModel(ThresholdedDetector, Model):
+class SmokeCnnModel(ThresholdedDetector, Model[Frame]):
     name = "smoke-cnn"
     extra = "audio"
     task = "smoke"
@@ -76,7 +76,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
         self.positive = positive
         self.positive_threshold = positive_threshold
 
-    def _pixels(self, frames: Sequence[Any]) -> Any:
+    def _pixels(self, frames: Sequence[Frame]) -> Any:
         from frugalbench.image.decode import frames_to_arrays
         from frugalbench.image.features import SIZE
 
@@ -85,7 +85,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
 
     def fit(
         self,
-        inputs: Sequence[Any],
+        inputs: Sequence[Frame],
         labels: Sequence[str],
         annotations: Sequence[Sequence[Any]] | None = None,
     ) -> Self:
@@ -145,7 +145,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
         self.n_weights_ = int(sum(p.numel() for p in net.parameters()))
         return self
 
-    def _outputs(self, inputs: Sequence[Any]) -> Any:
+    def _outputs(self, inputs: Sequence[Frame]) -> Any:
         import numpy as np
 
         session = getattr(self, "_session", None)
@@ -158,7 +158,7 @@ class SmokeCnnModel(ThresholdedDetector, Model):
             [session.run(None, {"frame": x[i : i + 64]})[0] for i in range(0, len(x), 64)]
         )
 
-    def class_probabilities(self, inputs: Sequence[Any]) -> tuple[list[str], Any]:
+    def class_probabilities(self, inputs: Sequence[Frame]) -> tuple[list[str], Any]:
         import numpy as np
 
         k = len(self.classes_)

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Self
 
+from frugalbench.models.base import Frame
 from frugalbench.models.registry import models
 from frugalbench.models.sklearn_pipeline import FeatureLinearDetector
 
 
-def _still(inputs: Sequence[Any]) -> Any:
+def _still(inputs: Sequence[Frame]) -> Any:
     from frugalbench.image.decode import frames_to_arrays
     from frugalbench.image.features import SIZE, still_features
 
     return still_features(frames_to_arrays(list(inputs), SIZE))
 
 
-def _change(inputs: Sequence[Any]) -> Any:
+def _change(inputs: Sequence[Frame]) -> Any:
     from frugalbench.image.decode import frames_to_arrays
     from frugalbench.image.features import SIZE, change_features
 
@@ -31,7 +32,7 @@ def _change(inputs: Sequence[Any]) -> Any:
 
 
 @models.add
-class ColourTextureLinearModel(FeatureLinearDetector):
+class ColourTextureLinearModel(FeatureLinearDetector[Frame]):
     task = "smoke"
     default_positive = "smoke"
     name = "colour-texture-linear"
@@ -40,7 +41,7 @@ class ColourTextureLinearModel(FeatureLinearDetector):
 
 
 @models.add
-class SmokeChangeLinearModel(FeatureLinearDetector):
+class SmokeChangeLinearModel(FeatureLinearDetector[Frame]):
     task = "smoke"
     default_positive = "smoke"
     default_c = 1.0  # leave-one-sequence-out on shared/data (README): 0.80 at 1, 0.76 at 0.1
@@ -51,7 +52,7 @@ class SmokeChangeLinearModel(FeatureLinearDetector):
     )
     features = staticmethod(_change)
 
-    def fit(self, inputs: Sequence[Any], labels: Sequence[str]) -> Self:
+    def fit(self, inputs: Sequence[Frame], labels: Sequence[str]) -> Self:
         """Learns from the frames that have a previous one: a frame without one (a sequence's
         first, or a still) shows no change, and in collections where the stills are all smoke,
         "no change" would be learnt as smoke."""
@@ -60,7 +61,7 @@ class SmokeChangeLinearModel(FeatureLinearDetector):
             keep = list(range(len(inputs)))
         return super().fit([inputs[i] for i in keep], [labels[i] for i in keep])
 
-    def class_probabilities(self, inputs: Sequence[Any]) -> tuple[list[str], Any]:
+    def class_probabilities(self, inputs: Sequence[Frame]) -> tuple[list[str], Any]:
         """The pipeline's model on the change summary, keeping the change maps for the boxes:
         one decode and one pass over the pixels serve both. A frame without a previous one has
         no change to show: it raises no alarm."""
@@ -77,7 +78,7 @@ class SmokeChangeLinearModel(FeatureLinearDetector):
             proba[alone, 1 - classes.index(self.positive)] = 1.0
         return classes, proba
 
-    def predict(self, inputs: Sequence[Any]) -> list[str]:
+    def predict(self, inputs: Sequence[Frame]) -> list[str]:
         from frugalbench.image.features import change_box
 
         if not len(inputs):

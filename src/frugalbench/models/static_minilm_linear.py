@@ -17,7 +17,7 @@ from frugalbench.models.registry import models
 
 
 @models.add
-class StaticMiniLMLinearModel(Model):
+class StaticMiniLMLinearModel(Model[str]):
     name = "static-minilm-linear"
     extra = "text"
     task = "climate-disinfo"

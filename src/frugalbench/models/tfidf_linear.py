@@ -15,7 +15,7 @@ from frugalbench.models.sklearn_pipeline import LinearPipelineModel
 
 
 @models.add
-class TfidfLinearModel(LinearPipelineModel):
+class TfidfLinearModel(LinearPipelineModel[str]):
     name = "tfidf-linear"
     task = "climate-disinfo"
     description = "TF-IDF word 1-2-grams + class-balanced logistic regression (scikit-learn)"

@@ -18,6 +18,9 @@ from frugalbench.units import format_energy, format_mass
 
 if TYPE_CHECKING:
     from frugalbench.harness.bench import BenchRow
+    from frugalbench.measure.backends import BackendSpec, MeterPlan
+    from frugalbench.measure.base import Availability
+    from frugalbench.measure.cpu_power import CpuPower
 
 
 def fmt_summary_j(s: Summary, band: Band | None = None) -> str:
@@ -395,3 +398,41 @@ def _clock(seconds: float) -> str:
     minutes, sec = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
     return f"{hours}:{minutes:02d}:{sec:04.1f}"
+
+
+def print_meters(
+    console: Console,
+    report: Sequence[tuple[BackendSpec, Availability]],
+    plan: MeterPlan,
+    power: CpuPower,
+    side_by_side: tuple[Measurement, Measurement] | None = None,
+) -> None:
+    """The backends in the order ``auto`` tries them, what each is, and whether it reads here."""
+    table = Table(
+        "order", "backend", "kind", "components", "available", "why", title="meter backends"
+    )
+    for order, (backend, availability) in enumerate(report, 1):
+        table.add_row(
+            str(order) if backend.kind != "comparison" else "-",
+            backend.name,
+            backend.kind,
+            backend.components,
+            "yes" if availability else "no",
+            escape(availability.reason),
+        )
+    console.print(table)
+    for component, choice in plan.choices.items():
+        console.print(escape(f"auto: {component} <- {choice}"))
+    console.print(escape(f"cpu power model: {power.describe()}"))
+    if power.evidence:
+        console.print(escape(f"  evidence: {power.evidence}"))
+    console.print(escape(f"  basis: {power.basis}"))
+    dram = "included in this figure, not added again" if power.includes_dram else "added"
+    console.print(escape(f"  dram: {dram}"))
+    if side_by_side is not None:
+        estimate, counters = side_by_side
+        console.print(
+            f"one busy thread for 2 s of CPU: process estimate {format_energy(estimate.total_j)}, "
+            f"RAPL counters {format_energy(counters.total_j)} (idle subtracted); "
+            "`frugalbench calibrate` fits this CPU's own figure"
+        )

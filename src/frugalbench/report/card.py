@@ -192,8 +192,7 @@ def _per_1000_card(src: str, result: RunResult, per: PerThousand) -> dict[str, A
 def _impacts(src: str, per: PerThousand, scn: Scenario) -> dict[str, Any]:
     """Facility energy, CO2e and water per 1,000 inputs, each with the power model's band."""
     e_it_j = per.energy_j.median
-    pue, intensity = scn.facility.pue, scn.grid.intensity_g_per_kwh
-    g_per_j = pue * intensity / J_PER_KWH
+    pue, g_per_j = scn.facility.pue, scn.factors.co2e_g_per_j
     onsite_l, offsite_l = scn.water_l(e_it_j / J_PER_KWH)
     how = "per_1000_inputs.energy_j x"
     band = per.energy_band_j
@@ -258,8 +257,7 @@ def _sci_card(
         SciInputs(
             energy_j_per_input=per_input.energy_j,
             duration_s_per_input=per_input.duration_s,
-            pue=scn.facility.pue,
-            intensity_g_per_kwh=scn.grid.intensity_g_per_kwh,
+            factors=scn.factors,
             hardware=scn.hardware,
             unit=fu,
             training_energy_j=per_input.training_energy_j,
