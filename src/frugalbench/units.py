@@ -6,7 +6,7 @@ and on a chart axis, and a conversion constant cannot drift between two modules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 J_PER_KWH = 3.6e6
@@ -58,6 +58,27 @@ def format_bytes(value_b: float) -> str:
     return f"{value_b:.0f} B"
 
 
+class Column:
+    """One unit for a whole table column, chosen by its largest value, so that ``0.000131 g``
+    and ``8.21e-05 g`` read as ``131 µg`` and ``82.1 µg`` under one header."""
+
+    def __init__(self, values: Sequence[float | None], quantity: Literal["J", "g"]) -> None:
+        scales = {"J": _ENERGY_SCALES["axis"], "g": _MASS_SCALES}[quantity]
+        smallest = {"J": (1e-6, "µJ"), "g": (1e-6, "µg CO2e")}[quantity]
+        largest = max((abs(v) for v in values if v is not None), default=0.0)
+        self.scale, self.unit = next(((f, n) for f, n in scales if largest >= f), smallest)
+
+    def __call__(self, value: float | None) -> str:
+        return "" if value is None else f"{value / self.scale:.3g}"
+
+
+def format_points(value: float, digits: int = 2) -> str:
+    """A signed difference; one that rounds to zero is ``0.00``, never ``-0.00`` or ``+0.00``."""
+    if round(value, digits) == 0:
+        return f"{0:.{digits}f}"
+    return f"{value:+.{digits}f}"
+
+
 def format_quantity(value: float | None, unit: str) -> str:
     """Any figure by its unit code: ``J``, ``g``, ``L``, ``B``, ``x``, ``score``, ``points``."""
     if value is None:
@@ -77,5 +98,5 @@ def format_quantity(value: float | None, unit: str) -> str:
     if unit == "score":
         return f"{value:.4f}"
     if unit == "points":
-        return f"{value:+.2f} points"
+        return f"{format_points(value)} points"
     return f"{value:.4g} {unit}"

@@ -12,9 +12,16 @@ from frugalbench.errors import UserError
 from frugalbench.footprint.carbon import grid_intensity
 from frugalbench.footprint.factors import facility
 from frugalbench.footprint.scenario import scenario
-from frugalbench.report.card import build_card, compare, load_results, reference_baseline
+from frugalbench.report.card import (
+    build_card,
+    compare,
+    load_results,
+    reference_baseline,
+    reference_ladders,
+)
 from frugalbench.results import RunResult
 from frugalbench.stats import Summary
+from frugalbench.units import format_points, format_quantity
 
 
 def figures(node: Any) -> list[dict[str, Any]]:
@@ -181,3 +188,28 @@ def test_the_shipped_ladder_is_put_on_the_results_power_figure(text_result_file:
     w = result.phases["inference"].methods["cpu"].parameters["w_per_thread"]
     assert card["reference_scale"] == pytest.approx(w / 10.0)
     assert "rescaled" in card["comparison"]["baseline_energy_j_per_1000"]["source"]
+
+
+def test_no_skill_is_what_always_answering_the_majority_class_scores() -> None:
+    """Not the first constant row of the ladder: `random` (0.128) scores below `majority`."""
+    ladder = reference_ladders()["tasks"]["climate-disinfo"]["rows"]
+    accuracy = {r["model"]: r["accuracy"] for r in ladder}
+    text = reference_baseline("climate-disinfo")
+    assert text is not None
+    assert text["no_skill_accuracy"] == accuracy["majority"] > accuracy["random"]
+
+
+def test_a_constant_model_never_earns_a_yes(text_result_file: Path) -> None:
+    result = RunResult.load(text_result_file)
+    below_chance = ("base.json", with_figures(result, 0.20, 1.0, "light"))
+    majority = compare("m", with_figures(result, 0.27, 0.001, "majority"), below_chance)
+    assert majority and majority["verdict"].startswith("no skill: majority gives every input")
+
+
+def test_a_gain_that_rounds_to_zero_has_no_sign(text_result_file: Path) -> None:
+    result = RunResult.load(text_result_file)
+    base = ("base.json", with_figures(result, 0.600001, 1.0, "light"))
+    level = compare("l", with_figures(result, 0.6, 10.0), base)
+    assert level and "(0.0 points here)" in level["verdict"]
+    assert format_quantity(level["accuracy_gain_points"]["value"], "points") == "0.00 points"
+    assert format_points(-0.004) == "0.00" and format_points(0.5) == "+0.50"

@@ -72,8 +72,13 @@ def test_submit_evaluate_and_rank(
     assert [r["rank"] for r in rows] == ["1", "2"] and rows[0]["team"] == "owls"
     page = client.get(f"/challenges/{challenge}").text
     assert "<svg" in page and "owls" in page and "front 1" in page
+    assert "energy / 1,000 inputs, " in page and "emissions / 1,000, " in page  # units in headers
+    assert " g</td>" not in page and " J (" not in page  # not repeated (or mixed) in each cell
+    assert all(r["energy_ci95_low_j"] is None or r["energy_ci95_low_j"] >= 0 for r in board["rows"])
     page = client.get(f"/submissions/{first['submission']}", cookies={"fb_token": team_token})
     assert "energy per phase" in page.text.lower()
+    assert "<td>n_inputs</td>" not in page.text and 'id="n-inputs"' in page.text  # not a score
+    assert '<table id="sandbox">' in page.text and "{'cpu_s'" not in page.text  # not a dict
     publish(client, challenge)
     detail = client.get(f"/api/submissions/{first['submission']}").json()  # anyone, now
     assert isinstance(detail["result"]["scores"]["confusion_matrix"], dict)

@@ -259,7 +259,9 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
             session.flush()
             result = {
                 "scores": {"accuracy": 0.5},
-                "per_1000_inputs": {"energy_j": {"median": energy}},
+                "per_1000_inputs": {  # three noisy repeats: a t-interval below zero
+                    "energy_j": {"median": energy, "ci95_low": -energy, "ci95_high": 3 * energy}
+                },
                 "phases": {
                     "inference": {
                         "flags": flags,
@@ -273,6 +275,7 @@ def test_a_flagged_measurement_is_shown_but_never_ranked(factory: Any, small_csv
         rows = leaderboard_rows(session, challenge)
     ranks = {r["name"]: r["rank"] for r in rows}
     assert ranks == {"tiny": 1, "clean": 2, "disturbed": None, "erratic": None}, ranks
+    assert all(r["energy_ci95_low_j"] == 0.0 for r in rows)  # clamped: no negative joules
     labels = {r["name"]: r["label"] for r in rows}
     assert labels["disturbed"] == "unranked: contaminated"
     assert labels["erratic"] == "unranked: unstable"

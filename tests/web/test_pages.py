@@ -41,9 +41,14 @@ def test_submit_in_the_browser_and_see_the_row(
     page.click("#submission-link")
     assert "Energy per phase" in page.content() and page.locator("svg").count() >= 1
     assert "inference" in page.inner_text("#phases")
+    assert "n_inputs" not in page.inner_text("table") and "hidden inputs" in page.content()
+    assert "network" in page.inner_text("#sandbox") and "{" not in page.inner_text("#sandbox")
     page.goto(f"{server}/challenges/web")
     row = page.locator("#leaderboard tbody tr").first
     assert "kites" in row.inner_text() and "my majority" in row.inner_text()
+    header = page.inner_text("#leaderboard thead")
+    assert "energy / 1,000 inputs, " in header and "CO2e" in header  # one unit per column
+    assert "(-" not in row.inner_text()  # no interval end below zero
     assert page.locator("figure svg circle").count() == 1
     page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
     assert (tmp_path / "leaderboard.png").stat().st_size > 10_000

@@ -20,7 +20,7 @@ from frugalbench.footprint.projection import PerRequest
 from frugalbench.footprint.scenario import Scenario
 from frugalbench.footprint.sci import SciInputs, functional_unit, sci
 from frugalbench.results import Band, PerThousand, RunResult
-from frugalbench.units import J_PER_KWH
+from frugalbench.units import J_PER_KWH, format_points
 
 CONSTANT_BASELINES = ("majority", "random")
 Figure = dict[str, Any]
@@ -382,9 +382,18 @@ def reference_baseline(task: str, w_per_thread: float | None = None) -> dict[str
         * scale,
         "measured": f"{ladder['measured']}; energy {how}",
         "table": f"reference_ladders.json v{reference_ladders()['version']}",
-        "no_skill_accuracy": constant[0]["accuracy"] if constant else None,
+        "no_skill_accuracy": no_skill_accuracy(constant),
     }
     return out
+
+
+def no_skill_accuracy(constant_rows: Sequence[dict[str, Any]]) -> float | None:
+    """What always answering the most frequent class scores: the majority row's accuracy (not the
+    first constant row's: ``random`` scores below it), the best constant when none is named so."""
+    if not constant_rows:
+        return None
+    majority = [r["accuracy"] for r in constant_rows if r["model"] == "majority"]
+    return float(majority[0] if majority else max(r["accuracy"] for r in constant_rows))
 
 
 def compare(
@@ -422,19 +431,28 @@ def compare(
     extra_j = energy - b_energy
     ratio = energy / b_energy if b_energy > 0 else None
     same = b_name == result.model.reference
+    points = format_points(gain * 100, 1)
     if same:
         verdict = "this is the task's cheapest reference model: the lighter solution itself"
+    elif result.model.reference in CONSTANT_BASELINES:
+        verdict = (
+            f"no skill: {result.model.reference} gives every input the same answer, whatever "
+            f"it scores against {b_name}; it is the bar any model must clear, not a solution"
+        )
     elif gain <= 0:
-        verdict = f"no: {b_name} is as accurate or more ({gain * 100:+.1f} points here)" + (
-            f" for {ratio:.3g}x less energy" if ratio and ratio > 1 else ""
+        verdict = (
+            f"no: {b_name} is as accurate or more ({format_points(gain * 100, 1)} points here)"
+            + (f" for {ratio:.3g}x less energy" if ratio and ratio > 1 else "")
         )
     elif extra_j <= 0:
-        verdict = f"yes: more accurate ({gain * 100:+.1f} points) and no more energy than {b_name}"
+        verdict = f"yes: more accurate ({points} points) and no more energy than {b_name}"
     else:
         verdict = (
-            f"it depends: {gain * 100:+.1f} accuracy points for {ratio:.3g}x the energy of "
+            f"it depends: {points} accuracy points for {ratio:.3g}x the energy of "
             f"{b_name}, {extra_j / (gain * 1000):.3g} J per extra correct answer"
         )
+    if no_skill is not None and b_acc < no_skill and not same:
+        verdict += f"; note: {b_name} ({b_acc:.3f}) scores below no skill ({no_skill:.3f})"
     return {
         "baseline_model": b_name,
         "basis": basis,

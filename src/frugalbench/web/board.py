@@ -63,7 +63,7 @@ def leaderboard_rows(session: Session, challenge: Challenge) -> list[dict[str, A
                 k: v for k, v in scores.items() if isinstance(v, int | float) and k != "n_inputs"
             },
             "energy_per_1000_j": energy.get("median"),
-            "energy_ci95_low_j": energy.get("ci95_low"),
+            "energy_ci95_low_j": _not_below_zero(energy.get("ci95_low")),
             "energy_ci95_high_j": energy.get("ci95_high"),
             "method": "; ".join(
                 f"{c}: {m.get('kind', '')} by {m.get('backend', '')}"
@@ -92,6 +92,12 @@ def leaderboard_rows(session: Session, challenge: Challenge) -> list[dict[str, A
         {"rank": r.rank, "label": r.label, "pareto_rank": r.pareto_rank, **by_key[r.key]}
         for r in ranked
     ] + unranked
+
+
+def _not_below_zero(low: float | None) -> float | None:
+    """An interval's low end, clamped at 0 J: no window spends negative energy (a t-interval of
+    three noisy repeats can reach below zero; the terminal and the card clamp it the same way)."""
+    return None if low is None else max(float(low), 0.0)
 
 
 @dataclass

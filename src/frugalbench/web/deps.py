@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from frugalbench.errors import UserError
+from frugalbench.units import format_energy, format_quantity
 from frugalbench.web.db import Challenge, Job, Submission, Team
 from frugalbench.web.errors import Forbidden, NotFound, TooLarge, Unauthorized
 from frugalbench.web.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+TEMPLATES.env.filters["energy"] = format_energy  # one way a joule reads, as in the terminal
+TEMPLATES.env.filters["quantity"] = format_quantity
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 

@@ -43,8 +43,14 @@ def render_board(challenge: Challenge, rows: list[dict[str, Any]]) -> bytes:
         for r in rows
         if r["energy_per_1000_j"] and r["rank"] is not None
     ]
+    from frugalbench.units import Column
+
+    energy = Column([r["energy_per_1000_j"] for r in rows], "J")
+    emissions = Column([r["emissions_per_1000_g"] for r in rows], "g")
     template = TEMPLATES.get_template("challenge.html")
-    return template.render(challenge=challenge, rows=rows, plot=pareto_svg(points)).encode()
+    return template.render(
+        challenge=challenge, rows=rows, plot=pareto_svg(points), energy=energy, emissions=emissions
+    ).encode()
 
 
 @router.get("/")
