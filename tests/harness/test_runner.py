@@ -184,3 +184,30 @@ def test_codecarbon_side_by_side_in_one_result(small_csv: Path, user_model_dir: 
     theirs = inference.comparison["codecarbon"]
     assert theirs.energy_j.n == 2 and theirs.energy_j.median > 0
     assert inference.energy_j.median > 0
+
+
+def test_rows_copied_from_the_training_data_are_found_whatever_file_they_are_in(
+    tmp_path: Path, small_rows: list[dict[str, object]]
+) -> None:
+    """Whole-file fingerprints cannot see rows pasted into another file: inputs are compared by
+    content (the model directory keeps its training inputs' digests), and the share is said."""
+    from tests.conftest import write_rows
+
+    trained_on = write_rows(tmp_path / "train.csv", small_rows[:32])
+    model = tmp_path / "model"
+    train(TASK, "majority", model, str(trained_on), FAST, holdout=False)
+    pasted = [{**r, "quote": "  " + str(r["quote"]).upper() + " "} for r in small_rows[:8]]
+    fresh = [{**r, "quote": f"an unseen quote {i}"} for i, r in enumerate(small_rows[32:40])]
+    mixed = write_rows(tmp_path / "mine.csv", [*small_rows[:8], *fresh])
+    result = run(TASK, str(model), FAST, data=str(mixed))
+    assert any(
+        n.startswith("8 of 16 evaluation inputs (50.0%) are also in the model's training data")
+        and n.endswith("scores are not held-out scores")
+        for n in result.notes
+    ), result.notes
+    unseen = run(TASK, str(model), FAST, data=str(write_rows(tmp_path / "new.csv", fresh * 2)))
+    assert not any("training data" in n for n in unseen.notes)
+    # a name trained by the harness on a file whose rows repeat: copies on both sides of its split
+    twice = write_rows(tmp_path / "twice.csv", small_rows + pasted + small_rows)
+    named = run(TASK, "majority", FAST, data=str(twice))
+    assert any("in the model's training data" in n for n in named.notes), named.notes

@@ -36,7 +36,7 @@ from frugalbench.results import (
     PhaseResult,
     RunResult,
 )
-from frugalbench.tasks.base import Dataset, Task
+from frugalbench.tasks.base import NOT_HELD_OUT, Dataset, Task
 
 Progress = Callable[[str, int, int], None]
 
@@ -102,7 +102,7 @@ def train_in_worker(
     """Fit a registered model in the worker, measured; record the training beside the weights.
 
     The model's epoch reports reach ``progress`` as the phase ``epoch`` (or its own unit)."""
-    from frugalbench.models.directory import Manifest, write_manifest
+    from frugalbench.models.directory import Manifest, write_digests, write_manifest
 
     payload = {
         "model": model_name,
@@ -127,6 +127,7 @@ def train_in_worker(
     }
     manifest = Manifest.model_validate({**manifest_dict, "training": training})
     write_manifest(out, manifest)
+    write_digests(out, data.digests())
     return TrainOutcome(out, manifest.model_dump(), window)
 
 
@@ -266,6 +267,9 @@ def run(
     planned = _plan(task, model, dataset, config, data, holdout, label_map)
     if sandbox is not None and planned.model_dir is None:
         raise UserError("a sandboxed run evaluates a model directory: train the model first")
+    overlap = _overlap_notes(planned) if sandbox is None else []  # (a submission's digests
+    if overlap:  # could probe a server's hidden data); the share says more than the file check
+        planned.notes = [n for n in planned.notes if not n.endswith(NOT_HELD_OUT)] + overlap
     speed = measure_speed_index() if config.speed_index else None
     measured = _Measured(_Steps(progress, 1 + config.repeats + (planned.train_set is not None)))
     _measure(task, planned, config, measured, keep_model_dir, sandbox, deadline, log_path)
@@ -706,6 +710,20 @@ def _check_predictions(out: Any, n_inputs: int, task: Task) -> None:
         raise WorkerFailed("inference", f"the model returned unknown label(s) {unknown[:3]}")
 
 
+def _overlap_notes(planned: _Planned) -> list[str]:
+    """Rows of the evaluation data the model was trained on, found by content, whatever file
+    they came in (the whole-file check below cannot see rows pasted into another file)."""
+    from frugalbench.models.directory import read_digests
+    from frugalbench.tasks.base import overlap_note
+
+    if planned.train_set is not None:
+        trained_on: set[bytes] | None = planned.train_set.digests()
+    else:
+        trained_on = read_digests(planned.model_dir) if planned.model_dir else None
+    note = overlap_note(trained_on, planned.eval_set) if trained_on else None
+    return [note] if note else []
+
+
 def _contamination_notes(training: dict[str, Any] | None, eval_set: Dataset) -> list[str]:
     data = (training or {}).get("data") or {}
     if data.get("fingerprint") != eval_set.fingerprint:
@@ -713,6 +731,6 @@ def _contamination_notes(training: dict[str, Any] | None, eval_set: Dataset) -> 
     if data.get("split") == eval_set.split or "all" in (data.get("split"), eval_set.split):
         return [
             f"the model was trained on {data.get('split')} of the same data it is evaluated on "
-            f"({eval_set.split}): scores are not held-out scores"
+            f"({eval_set.split}): {NOT_HELD_OUT}"
         ]
     return []

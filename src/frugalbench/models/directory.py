@@ -77,6 +77,30 @@ def write_manifest(directory: Path, manifest: Manifest) -> None:
     (directory / MANIFEST).write_text(json.dumps(manifest.model_dump(), indent=2) + "\n")
 
 
+DIGESTS = "training-inputs.digests"  # the training inputs by content (tasks.base.input_digest)
+MAX_DIGESTS_BYTES = 64 << 20
+
+
+def write_digests(directory: Path, digests: set[bytes]) -> None:
+    """The training inputs, 8 bytes each, so a later run can say which evaluation rows it saw."""
+    (directory / DIGESTS).write_bytes(b"".join(sorted(digests)))
+
+
+def read_digests(directory: Path) -> set[bytes] | None:
+    """The training inputs' digests; None for a directory without them (older, or stripped)
+    or a file that is not a whole number of digests (bytes from a model are checked, not
+    trusted)."""
+    from frugalbench.tasks.base import DIGEST_BYTES
+
+    path = directory / DIGESTS
+    if not path.is_file() or path.stat().st_size > MAX_DIGESTS_BYTES:
+        return None
+    raw = path.read_bytes()
+    if len(raw) % DIGEST_BYTES:
+        return None
+    return {raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
+
+
 def read_manifest(directory: Path) -> Manifest:
     path = directory / MANIFEST
     if not directory.is_dir():
@@ -140,4 +164,5 @@ def load_model(directory: Path) -> Model[Any]:
 
 
 def directory_size_bytes(directory: Path) -> int:
-    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    """What the model weighs: its files, not the training digests frugalbench keeps beside them."""
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p.name != DIGESTS)

@@ -45,6 +45,10 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.inputs)
 
+    def digests(self) -> set[bytes]:
+        """Each input by its content (``input_digest``): what two datasets share, row by row."""
+        return {input_digest(x) for x in self.inputs}
+
     def subset(self, indices: Sequence[int], split: str) -> Dataset:
         return Dataset(
             inputs=tuple(self.inputs[i] for i in indices),
@@ -77,6 +81,41 @@ class Dataset:
                 "files": [{"file": f, "reason": r} for f, r in self.skipped],
             }
         return out
+
+
+NOT_HELD_OUT = "scores are not held-out scores"
+SMALL_OVERLAP = 0.02  # below: a few repeated rows, as real data has; above: a contaminated split
+DIGEST_BYTES = 8  # 64 bits: a chance collision among a million inputs is about 3e-8
+
+
+def input_digest(value: Any) -> bytes:
+    """An input named by its content: a quote's text with its whitespace normalised, a clip's
+    samples, a frame's encoded bytes. Rows copied from a training file match whatever file
+    they were pasted into, which whole-file fingerprints cannot see."""
+    import hashlib
+
+    if isinstance(value, str):
+        raw = " ".join(value.split()).encode()
+    elif hasattr(value, "image"):  # a camera Frame, with its previous frame
+        raw = value.image + (value.previous or b"")
+    elif hasattr(value, "tobytes"):  # a waveform
+        raw = value.tobytes()
+    else:
+        raw = repr(value).encode()
+    return hashlib.blake2b(raw, digest_size=DIGEST_BYTES).digest()
+
+
+def overlap_note(trained_on: set[bytes], evaluated: Dataset) -> str | None:
+    """What share of the evaluation inputs the model saw in training; None when none."""
+    shared = sum(input_digest(x) in trained_on for x in evaluated.inputs)
+    if not shared:
+        return None
+    share = shared / len(evaluated)
+    return (
+        f"{shared} of {len(evaluated)} evaluation inputs ({share:.1%}) are also in the model's "
+        f"training data: up to {share * 100:.1f} accuracy points may come from remembering them"
+        + (f"; {NOT_HELD_OUT}" if share >= SMALL_OVERLAP else " (repeated rows in the data)")
+    )
 
 
 @dataclass(frozen=True)
