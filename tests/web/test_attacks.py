@@ -335,3 +335,41 @@ def test_per_group_scores_are_withheld_until_publication() -> None:
     assert shown is not None and shown["scores"] == {"accuracy": 0.5, "by_group": WITHHELD}
     published = Challenge(slug="c", task="smoke", hidden_data="x", published=True)
     assert public_result(result, published) == result
+
+
+def test_hidden_data_beside_the_code_hides_the_data_not_the_code(
+    factory: Any, settings: Settings, small_csv: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A hidden file in the checkout (or the folder above it): the file is hidden, the folder
+    is not, since frugalbench's own code lives under it (every submission used to fail with
+    "No module named 'frugalbench.models'", blamed on the team). A server data folder that holds
+    the code is refused as the organiser's setup, never hidden with the code inside."""
+    import shutil
+
+    from frugalbench.web.errors import ServerMisconfigured
+    from frugalbench.web.service import hidden_paths
+
+    checkout = tmp_path / "checkout"
+    (checkout / "src").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(checkout / "src"))
+    hidden = Path(shutil.copy(small_csv, checkout / "hidden.csv"))
+    with factory() as session:
+        create_challenge(session, "beside", "climate-disinfo", str(hidden))
+        session.commit()
+        paths = hidden_paths(session, settings)
+        assert str(hidden) in paths and str(checkout) not in paths
+        around = settings.model_copy(update={"data_dir": checkout})
+        with pytest.raises(ServerMisconfigured, match="holds code the jobs must read"):
+            hidden_paths(session, around)
+
+
+def test_a_missing_hidden_file_is_named_as_such(factory: Any, tmp_path: Path) -> None:
+    from frugalbench.errors import UserError
+
+    with factory() as session, pytest.raises(UserError, match="^--hidden-data .*: no such file"):
+        create_challenge(session, "gone", "climate-disinfo", str(tmp_path / "missing.csv"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with factory() as session, pytest.raises(UserError, match="the file is empty") as refused:
+        create_challenge(session, "void", "climate-disinfo", str(empty))
+    assert "--data " not in str(refused.value)

@@ -112,6 +112,10 @@ def build_root(spec: dict[str, Any]) -> None:
     root = spec["root"]
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _tmpfs(root, "0755", 64 * 1024**2)
+    # the job's own /tmp first, so that what it must read under /tmp (a checkout or a virtual
+    # environment there) is bound into it read-only, not covered by it
+    size = spec.get("tmp_bytes")
+    _tmpfs(root + "/tmp", "1777", size)
     for path in _outermost(p for p in spec["read_only"] if os.path.lexists(p)):
         _bind(path, root + path)
     for name in ETC:
@@ -126,13 +130,11 @@ def build_root(spec: dict[str, Any]) -> None:
         elif os.path.exists(target):
             _mount("/dev/null", target, None, MS_BIND)
     _tmpfs(root + "/dev", "0755", 1024**2)
+    _tmpfs(root + "/dev/shm", "1777", size)
     for name in DEVICES:
         open(f"{root}/dev/{name}", "a").close()
         _mount(f"/dev/{name}", f"{root}/dev/{name}", None, MS_BIND)
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    size = spec.get("tmp_bytes")
-    _tmpfs(root + "/dev/shm", "1777", size)
-    _tmpfs(root + "/tmp", "1777", size)
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if os.path.isdir("/sys/devices/system/cpu"):  # CPU topology for BLAS thread pools

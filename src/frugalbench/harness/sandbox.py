@@ -77,7 +77,9 @@ def read_only_paths() -> list[str]:
     paths.add(os.path.dirname(os.path.dirname(os.path.abspath(frugalbench.__file__))))
     cwd = os.getcwd()
     paths |= {p for p in sys.path if p and p != cwd and os.path.isdir(p)}
-    return sorted(paths)
+    # what lives under /tmp is bound one by one; /tmp itself (other jobs' staging) never
+    shared = {"/", "/tmp", "/var/tmp", "/dev", "/dev/shm"}
+    return sorted(p for p in paths if os.path.abspath(p) not in shared)
 
 
 def _free_uid() -> int:

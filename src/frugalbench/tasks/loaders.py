@@ -74,6 +74,10 @@ def read_table(path: Path, columns: Sequence[str]) -> list[dict[str, Any]]:
         ".jsonl": _read_jsonl,
     }
     header, rows = readers[suffix](path)
+    if not header and not rows:
+        raise UserError(
+            f"{path}: the file is empty; it needs a header ({', '.join(columns)}) and data rows"
+        )
     missing = [c for c in columns if c not in header]
     if missing:
         raise UserError(

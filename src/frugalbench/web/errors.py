@@ -32,3 +32,7 @@ class TooMany(WebError):
 
 class Unavailable(WebError):
     status = 503
+
+
+class ServerMisconfigured(Unavailable):
+    """The organiser's setup, not a team's model, stops evaluations: said as such."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frugalbench.errors import UserError
 from frugalbench.web.db import Challenge, Job, Submission, Team, Token, utcnow
-from frugalbench.web.errors import NotFound, TooMany, Unauthorized
+from frugalbench.web.errors import NotFound, ServerMisconfigured, TooMany, Unauthorized
 from frugalbench.web.settings import Settings
 
 HEARTBEAT_S = 5.0
@@ -86,7 +86,12 @@ def create_challenge(
         raise UserError(f"unknown ranking {ranking!r}; use one of {', '.join(RANKINGS)}")
     task_obj = get_task(task)
     path = Path(hidden_data).resolve()
-    dataset = task_obj.load(str(path))  # a bad file is refused now, not at the first evaluation
+    if not path.exists():
+        raise UserError(f"--hidden-data {hidden_data}: no such file or folder on the server")
+    try:  # a bad file is refused now, not at the first evaluation
+        dataset = task_obj.load(str(path))
+    except UserError as exc:  # the loaders speak of --data, which this command calls otherwise
+        raise UserError(str(exc).replace("--data", "--hidden-data")) from None
     if session.scalar(select(Challenge).where(Challenge.slug == slug)) is not None:
         raise UserError(f"challenge {slug!r} exists already")
     challenge = Challenge(
@@ -253,7 +258,14 @@ def evaluate_job(factory: sessionmaker[Any], settings: Settings, job_id: int) ->
         assert submission is not None
         challenge = session.get(Challenge, submission.challenge_id)
         assert challenge is not None
-        hidden = hidden_paths(session, settings)
+        try:
+            hidden: list[str] | None = hidden_paths(session, settings)
+        except ServerMisconfigured as exc:
+            hidden, refused = None, str(exc)
+    if hidden is None:  # the organiser's setup, said as such: not a team's failure
+        with factory() as session:
+            finish(session, job_id, "failed", f"server setup: {refused}", None)
+        return "failed"
     stop = threading.Event()
     beat = threading.Thread(
         target=_heartbeat, args=(factory, job_id, stop), daemon=True, name="job-heartbeat"
@@ -357,7 +369,14 @@ def hidden_paths(session: Session, settings: Settings) -> list[str]:
     from frugalbench.harness.sandbox import read_only_paths
 
     needed = read_only_paths()
-    paths = {str(settings.data_dir.resolve())}
+    data_dir = str(settings.data_dir.resolve())
+    inside = [p for p in needed if p == data_dir or p.startswith(data_dir.rstrip("/") + "/")]
+    if inside:  # hiding it would hide frugalbench too: every submission would fail to load
+        raise ServerMisconfigured(
+            f"the server's data folder {data_dir} holds code the jobs must read ({inside[0]}): "
+            "give the server a data folder of its own (FRUGALBENCH_DATA_DIR)"
+        )
+    paths = {data_dir}
     for challenge in session.scalars(select(Challenge)):
         paths.add(challenge.hidden_data)
         folder = str(Path(challenge.hidden_data).parent)
