@@ -366,7 +366,7 @@ def test_hidden_data_beside_the_code_hides_the_data_not_the_code(
 def test_a_missing_hidden_file_is_named_as_such(factory: Any, tmp_path: Path) -> None:
     from frugalbench.errors import UserError
 
-    with factory() as session, pytest.raises(UserError, match="^--hidden-data .*: no such file"):
+    with factory() as session, pytest.raises(UserError, match=r"^--hidden-data .*: no such file"):
         create_challenge(session, "gone", "climate-disinfo", str(tmp_path / "missing.csv"))
     empty = tmp_path / "empty.csv"
     empty.write_text("")
