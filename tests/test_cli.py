@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -93,6 +94,13 @@ def test_lists() -> None:
         (("run", "climate-disinfo", "--model", "majority", "--timeout-s", "0"), "--timeout-s:"),
         (("run", "climate-disinfo", "--model", "majority", "--max-cv", "-1"), "--max-cv:"),
         (("bench", "climate-disinfo", "--country", "XX"), "--country: unknown country"),
+        # where the results go, refused before any work (it used to end the run in a traceback)
+        (("run", "climate-disinfo", "--model", "majority", "--json", "/tmp"), "is a folder"),
+        (("run", "climate-disinfo", "--model", "majority", "--json", "/proc/x.json"), "cannot"),
+        (("train", "climate-disinfo", "--model", "majority", "--out", "/proc/x"), "cannot write"),
+        (("project", "README.md", "--requests-per-day", "9", "--plot", "x.jpg"), ".svg or .png"),
+        (("bench", "climate-disinfo", "--out", "README.md"), "--out README.md: is a file"),
+        (("measure", "--json", "/proc/m.json", "--", "true"), "cannot write there"),
     ],
 )
 def test_user_mistakes_get_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
@@ -343,3 +351,26 @@ def test_every_command_takes_the_run_settings_defaults_from_run_config() -> None
                 assert param.default == fields[field].default, (name, param.name)
                 checked += 1
     assert checked >= 12
+
+
+def test_a_result_that_cannot_be_written_at_the_end_goes_to_the_runs_folder(
+    tmp_path: Path, small_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked first, the path can still fail at the end (a folder removed during the run):
+    the result is then written to the runs folder, and the user told where."""
+    from rich.console import Console
+
+    from frugalbench.cli import common
+    from frugalbench.config import RunConfig
+    from frugalbench.harness.runner import run
+    from frugalbench.tasks import get_task
+
+    config = RunConfig(repeats=1, idle_s=0.0, speed_index=False)
+    result = run(get_task("climate-disinfo"), "majority", config, str(small_csv))
+    gone = tmp_path / "removed" / "r.json"  # its folder does not exist, and cannot be made:
+    (tmp_path / "removed").write_text("a file where the folder should be")
+    log = io.StringIO()
+    monkeypatch.setattr(common, "err", Console(file=log))
+    saved = common.save_result(result, gone)
+    assert saved != gone and saved.is_file() and saved.parent == tmp_path / "runs"
+    assert f"could not write {gone}" in log.getvalue() and str(saved) in log.getvalue()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from frugalbench.config import RunConfig
 from frugalbench.measure import backends as meter_backends
@@ -93,6 +94,23 @@ def progress_bar() -> Any:
         console=err,
         transient=True,
     )
+
+
+def save_result(result: Any, path: Path) -> Path:
+    """Write the result where asked; if that fails now (a disk filled, a folder removed during
+    the run), write it to the runs folder and say so: a run's hours are never lost."""
+    try:
+        result.save(path)
+        return path
+    except OSError as exc:
+        fallback = default_result_path(result.task.name, result.model.reference)
+        result.save(fallback)
+        err.print(
+            escape(f"warning: could not write {path} ({exc.strerror or exc}); saved to {fallback}"),
+            highlight=False,
+            soft_wrap=True,
+        )
+        return fallback
 
 
 def default_result_path(task: str, model: str) -> Path:

@@ -20,6 +20,7 @@ from frugalbench.cli.common import (
     run_config,
 )
 from frugalbench.errors import UserError
+from frugalbench.outputs import writable_file
 
 app = typer.Typer()
 
@@ -70,6 +71,8 @@ def detect_cmd(
     missing = [str(p) for p in recordings if not p.is_file()]
     if missing:
         raise UserError(f"no such recording: {', '.join(missing)}")
+    if json_out is not None:
+        writable_file(json_out, "--json")
     config = run_config(power_profile, meter=meter, idle_s=idle_s)
     with tempfile.TemporaryDirectory(prefix="fb-detect-") as tmp:
         model_dir = _model_dir(task_obj, model, train_data, config, Path(tmp))

@@ -29,8 +29,10 @@ from frugalbench.cli.common import (
     default_result_path,
     progress_bar,
     run_config,
+    save_result,
 )
 from frugalbench.errors import UserError
+from frugalbench.outputs import writable_file, writable_folder
 
 app = typer.Typer()
 
@@ -145,6 +147,8 @@ def run_cmd(
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
+    if json_out is not None:
+        writable_file(json_out, "--json")
     config = run_config(
         power_profile,
         repeats=repeats,
@@ -167,8 +171,7 @@ def run_cmd(
             )
 
         result = run(task_obj, model, config, data, progress=on_phase, label_map=label_map)
-    path = json_out or default_result_path(task, model)
-    result.save(path)
+    path = save_result(result, json_out or default_result_path(task, model))
     print_run(console, result, str(path))
     if result.status != "ok":
         raise typer.Exit(1)
@@ -212,6 +215,10 @@ def bench_cmd(
     from frugalbench.tasks import get_task
 
     task_obj = get_task(task)
+    folder = out or Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs")) / (
+        f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    )
+    writable_folder(folder, "--out")
     config = run_config(
         power_profile,
         repeats=repeats,
@@ -242,9 +249,6 @@ def bench_cmd(
 
         rows = bench(task_obj, names, data, config, progress=on_model)
         progress.advance(bar)
-    folder = out or Path(os.environ.get("FRUGALBENCH_RUNS_DIR", "runs")) / (
-        f"bench-{task}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    )
     results = write_outputs(rows, folder)
     plot = folder / "pareto.png"
     plot_front(rows, plot)

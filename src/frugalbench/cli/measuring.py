@@ -23,6 +23,7 @@ from frugalbench.cli.common import (
     progress_bar,
 )
 from frugalbench.errors import UserError
+from frugalbench.outputs import writable_file
 
 app = typer.Typer()
 
@@ -56,6 +57,7 @@ def calibrate_cmd(
     """Fit this CPU's watts per busy thread on its RAPL counters; writes a --power-profile."""
     from frugalbench.measure.calibrate import calibrate, save
 
+    writable_file(out, "--out")
     with progress_bar() as progress:
         bar = progress.add_task("calibrating", total=None)
         profile = calibrate(
@@ -99,6 +101,8 @@ def measure_cmd(
             "frugalbench measure -- python train.py)"
         )
     factors = emission_factors(country, pue)
+    if json_out is not None:
+        writable_file(json_out, "--json")
     if shutil.which(command[0]) is None:
         raise UserError(f"command not found: {command[0]}")
     plan = build_meter(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from frugalbench.cli.common import console
+from frugalbench.outputs import writable_file
 
 if TYPE_CHECKING:
     from frugalbench.footprint.scenario import Scenario
@@ -98,6 +99,8 @@ def report_cmd(
 
     if fmt not in RENDERERS:
         raise UserError(f"--format {fmt!r}: choose {', '.join(RENDERERS)}")
+    if out is not None:
+        writable_file(out, "--out")
     loaded = load_results(results)
     base = load_results([baseline])[0] if baseline else None
     cards = []
@@ -161,6 +164,10 @@ def project_cmd(
     from frugalbench.present.projection import print_projection, write_projection_plot
     from frugalbench.report.card import load_results
 
+    if plot is not None:
+        writable_file(plot, "--plot", (".svg", ".png"))
+    if json_out is not None:
+        writable_file(json_out, "--json")
     loaded = load_results([result])
     if len(loaded) != 1:
         raise UserError(f"{result}: holds {len(loaded)} results; project one result file")

@@ -191,10 +191,9 @@ def _check_out_folder(out: Path) -> None:
         raise UserError(
             f"--out {out}: exists and is not a model directory; give a new or empty folder"
         )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create its folder ({exc.strerror})") from None
+    from frugalbench.outputs import probe_folder
+
+    probe_folder(out.parent, "--out", out)  # the staging folder goes beside it
 
 
 def _stage_user_file(reference: str, staging: Path) -> str:
