@@ -32,7 +32,9 @@ TokenOpt = Annotated[
 ]
 
 
-def _token(token_file: Path | None) -> str:
+def _token(token_file: Path | None, admin: bool = False) -> str:
+    """The token from its file, else FRUGALBENCH_TOKEN; an organiser's command also takes
+    FRUGALBENCH_ADMIN_TOKEN, the variable the server itself reads."""
     import os
 
     if token_file is not None:
@@ -43,11 +45,12 @@ def _token(token_file: Path | None) -> str:
         if not token:
             raise UserError(f"the token file {token_file} is empty")
         return token
-    token = os.environ.get("FRUGALBENCH_TOKEN", "").strip()
+    names = ("FRUGALBENCH_TOKEN", "FRUGALBENCH_ADMIN_TOKEN") if admin else ("FRUGALBENCH_TOKEN",)
+    token = next((os.environ[n].strip() for n in names if os.environ.get(n, "").strip()), "")
     if not token:
         raise UserError(
-            "no token: give --token-file FILE or set FRUGALBENCH_TOKEN (a token on the command "
-            "line is readable by every local user, so there is no --token)"
+            f"no token: give --token-file FILE or set {' or '.join(names)} (a token on the "
+            "command line is readable by every local user, so there is no --token)"
         )
     return token
 
@@ -172,7 +175,7 @@ def _call(server: str, method: str, path: str, token: str | None = None, **kwarg
 @admin.command("create-team")
 def create_team(name: str, server: ServerOpt, token_file: TokenOpt = None) -> None:
     """Create a team and print its token (shown once)."""
-    body = _call(server, "POST", "/api/teams", _token(token_file), json={"name": name})
+    body = _call(server, "POST", "/api/teams", _token(token_file, admin=True), json={"name": name})
     console.print(escape(f"team {body['team']}: token {body['token']}"))
 
 
@@ -195,7 +198,7 @@ def create_challenge(
         server,
         "POST",
         "/api/challenges",
-        _token(token_file),
+        _token(token_file, admin=True),
         json={
             "slug": slug,
             "task": task,
@@ -263,9 +266,29 @@ def submit(
             )
             if job["status"] == "failed":
                 raise typer.Exit(1)
+            detail = _call(server, "GET", f"/api/submissions/{body['submission']}", token)
+            console.print(escape(outcome_line(detail.get("result") or {})))
             return
         time.sleep(1.0)
     raise UserError(f"job {body['job']} not finished after {wait_s:g} s; check {body['job_url']}")
+
+
+def outcome_line(result: dict[str, Any]) -> str:
+    """What the evaluation found: the scores the challenge shows, and the energy behind them."""
+    from frugalbench.units import format_energy, format_mass
+
+    scores = result.get("scores") or {}
+    shown = [
+        f"{k} {v:.4f}" for k, v in scores.items() if isinstance(v, int | float) and k != "n_inputs"
+    ]
+    energy = ((result.get("per_1000_inputs") or {}).get("energy_j") or {}).get("median")
+    emissions = (result.get("emissions") or {}).get("per_1000_inputs_g")
+    parts = [", ".join(shown) or "no scores shown"]
+    if energy is not None:
+        parts.append(f"inference {format_energy(energy)} per 1,000 inputs")
+    if emissions is not None:
+        parts.append(format_mass(emissions))
+    return "; ".join(parts)
 
 
 @app.command("leaderboard")
