@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,17 @@ from typing import Any
 import pytest
 
 from frugalbench.tasks.climate_disinfo import LABELS
+
+# Never the user's cache (~/.cache/frugalbench): idle baselines and bench models of this run go to
+# a folder of its own, shared by every test and every process they start, removed at the end.
+_CACHE = tempfile.mkdtemp(prefix="frugalbench-test-cache-")
+os.environ["FRUGALBENCH_CACHE_DIR"] = _CACHE
+os.environ.pop("FRUGALBENCH_MODEL_CACHE", None)
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 QUOTES = [
     ("Renewable energy will ruin the economy and raise prices for everyone.", LABELS[4]),

@@ -6,11 +6,22 @@ still cannot be written at the end goes to the runs folder instead: nothing is l
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from frugalbench.errors import UserError
+
+
+def cache_dir() -> Path:
+    """Where frugalbench keeps what it can make again (idle baselines, bench models):
+    FRUGALBENCH_CACHE_DIR, else the user's cache folder. The test suite points it elsewhere, so
+    running the tests never writes into a user's cache."""
+    base = os.environ.get("FRUGALBENCH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "frugalbench"
+    )
+    return Path(base)
 
 
 def writable_file(path: Path, option: str, suffixes: Sequence[str] = ()) -> Path:

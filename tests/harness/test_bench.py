@@ -54,3 +54,16 @@ def test_a_failing_model_is_a_failed_row_not_a_crash(tmp_path: Path, small_csv: 
     assert rows[1].result.failure is not None and "timeout" in rows[1].result.failure.reason
     cached = [p.name for p in (tmp_path / "c").iterdir() if not p.name.endswith(".partial")]
     assert not [name for name in cached if "minilm-finetuned" in name]  # a failure is not cached
+
+
+def test_the_test_suite_never_writes_into_the_users_cache() -> None:
+    """Bench models and idle baselines of a test run go to the run's own cache folder."""
+    import os
+
+    from frugalbench.harness.bench import default_model_cache
+    from frugalbench.measure.idle import default_cache_path
+
+    users = Path(os.path.expanduser("~/.cache"))
+    ours = Path(os.environ["FRUGALBENCH_CACHE_DIR"])
+    for path in (default_model_cache(), default_cache_path()):
+        assert path.is_relative_to(ours) and not path.is_relative_to(users), path

@@ -28,10 +28,9 @@ Progress = Callable[[str, str], None]
 
 
 def default_model_cache() -> Path:
-    base = os.environ.get("FRUGALBENCH_MODEL_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "frugalbench", "models"
-    )
-    return Path(base)
+    from frugalbench.outputs import cache_dir
+
+    return Path(os.environ.get("FRUGALBENCH_MODEL_CACHE") or cache_dir() / "models")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import socket
 import time
 from collections.abc import Sequence
@@ -50,10 +49,9 @@ def machine_key() -> str:
 
 
 def default_cache_path() -> Path:
-    base = os.environ.get("FRUGALBENCH_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "frugalbench"
-    )
-    return Path(base) / "idle-baseline.json"
+    from frugalbench.outputs import cache_dir
+
+    return cache_dir() / "idle-baseline.json"
 
 
 def measure_idle(sources: Sequence[Source], duration_s: float) -> IdleBaseline:
