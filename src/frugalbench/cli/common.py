@@ -83,19 +83,6 @@ def profile_path(path: Path | None) -> str | None:
     return str(path)
 
 
-def progress_bar() -> Any:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-
-
 def save_result(result: Any, path: Path) -> Path:
     """Write the result where asked; if that fails now (a disk filled, a folder removed during
     the run), write it to the runs folder and say so: a run's hours are never lost."""

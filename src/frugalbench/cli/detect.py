@@ -16,9 +16,9 @@ from frugalbench.cli.common import (
     PowerProfileOpt,
     console,
     err,
-    progress_bar,
     run_config,
 )
+from frugalbench.cli.progress import progress_bar
 from frugalbench.errors import UserError
 from frugalbench.outputs import writable_file
 

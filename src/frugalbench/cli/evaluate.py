@@ -27,10 +27,10 @@ from frugalbench.cli.common import (
     about,
     console,
     default_result_path,
-    progress_bar,
     run_config,
     save_result,
 )
+from frugalbench.cli.progress import progress_bar
 from frugalbench.errors import UserError
 from frugalbench.outputs import writable_file, writable_folder
 

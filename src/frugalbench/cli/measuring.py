@@ -20,8 +20,8 @@ from frugalbench.cli.common import (
     console,
     err,
     profile_path,
-    progress_bar,
 )
+from frugalbench.cli.progress import progress_bar
 from frugalbench.errors import UserError
 from frugalbench.outputs import writable_file
 

@@ -470,9 +470,7 @@ def _plan(
         return _Planned(train_set, eval_set, info, [], None, name, params)
     model_dir = Path(model)
     if not model_dir.exists():
-        raise UserError(
-            f"{model!r} is neither a model name ({', '.join(models.names())}) nor a model directory"
-        )
+        raise UserError(unknown_model_message(model, task))
     manifest = read_manifest(model_dir)
     _check_model_task(manifest.task, task)
     split = data is None if holdout is None else holdout
@@ -488,6 +486,21 @@ def _plan(
     }
     return _Planned(
         None, eval_set, info, _contamination_notes(manifest.training, eval_set), model_dir
+    )
+
+
+def unknown_model_message(model: str, task: Task) -> str:
+    """Neither a name nor a folder: the closest names, and the models of this task (not all)."""
+    import difflib
+
+    from frugalbench.models.registry import models
+
+    own = [n for n in models.names() if models.get(n).task in ("", task.name)]
+    close = difflib.get_close_matches(model, models.names(), n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return (
+        f"{model!r} is neither a model name nor a model directory{hint} "
+        f"Models for {task.name}: {', '.join(own)} (or hf:..., sklearn:FILE, a model directory)"
     )
 
 
