@@ -114,7 +114,7 @@ def test_cli_detect_trains_a_named_model_first(recording: Path) -> None:
     [
         (["detect", "climate-disinfo", "x.wav"], "detect runs on audio detection tasks"),
         (["detect", "chainsaw", "missing.wav"], "no such recording: missing.wav"),
-        (["detect", "chainsaw", __file__, "--model", "nope"], "neither a model directory"),
+        (["detect", "chainsaw", __file__, "--model", "nope"], "no readable recording"),
         (["detect", "chainsaw", "x.wav", "--alarm", "3-of-2"], "give K-of-N with 1 <= K <= N"),
     ],
 )
@@ -125,10 +125,29 @@ def test_cli_detect_mistakes_exit_2(args: list[str], message: str) -> None:
 
 
 def test_cli_detect_exits_2_when_no_recording_can_be_read(model_dir: Path, tmp_path: Path) -> None:
+    """Said for each file before anything is trained (it used to train for 7 s, then print the
+    reasons under the table's "max conf." column, with no error line)."""
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF")
-    proc = cli("detect", "chainsaw", str(bad), "--model", str(model_dir))
-    assert proc.returncode == 2 and "skipped" in proc.stdout
+    for model in (str(model_dir), "logmel-linear"):
+        proc = cli("detect", "chainsaw", str(bad), "--model", model)
+        assert proc.returncode == 2 and proc.stdout == "", proc.stdout
+        assert proc.stderr.startswith(f"error: no readable recording: {bad}: ")
+        assert "training" not in proc.stderr
+
+
+def test_cli_detect_checks_the_model_before_it_runs(
+    recording: Path, tmp_path: Path, user_model_dir
+) -> None:
+    """A model of another task is named as such (it failed inside the model: 'numpy.ndarray'
+    object has no attribute 'lower'); an unknown name gets the task's own models."""
+    text_model = user_model_dir("Keyword")
+    wrong = cli("detect", "chainsaw", str(recording), "--model", str(text_model))
+    assert wrong.returncode == 2
+    assert "the model is for task 'climate-disinfo', not 'chainsaw'" in wrong.stderr
+    unknown = cli("detect", "chainsaw", str(recording), "--model", "logmel-liner")
+    assert unknown.returncode == 2 and "did you mean 'logmel-linear'" in unknown.stderr
+    assert "Models for chainsaw:" in unknown.stderr and "tfidf-linear" not in unknown.stderr
 
 
 def test_an_alarm_needs_k_of_n_consecutive_windows() -> None:

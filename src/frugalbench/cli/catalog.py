@@ -36,10 +36,15 @@ def models_cmd() -> None:
     """List the reference models."""
     from rich.table import Table
 
+    from frugalbench.models.extras import missing_packages
     from frugalbench.models.registry import models
 
-    table = Table("model", "task", "description")
+    table = Table("model", "task", "needs", "description")
     for name in models.names():
         cls = models.get(name)
-        table.add_row(name, cls.task or "any", cls.description)
+        needs = "core"
+        if cls.extra:
+            missing = missing_packages(cls.extra)
+            needs = f"{cls.extra} extra" + (" (not installed)" if missing else "")
+        table.add_row(name, cls.task or "any", needs, cls.description)
     console.print(table)

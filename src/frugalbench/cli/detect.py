@@ -71,6 +71,7 @@ def detect_cmd(
     missing = [str(p) for p in recordings if not p.is_file()]
     if missing:
         raise UserError(f"no such recording: {', '.join(missing)}")
+    _some_readable(recordings)
     if json_out is not None:
         writable_file(json_out, "--json")
     config = run_config(power_profile, meter=meter, idle_s=idle_s)
@@ -100,18 +101,35 @@ def detect_cmd(
         raise typer.Exit(2)
 
 
+def _some_readable(recordings: list[Path]) -> None:
+    """Headers first: with no readable recording, say why for each before training anything."""
+    from frugalbench.audio.decode import AudioProblem, probe
+
+    problems = []
+    for path in recordings:
+        try:
+            probe(path, max_bytes=1 << 62)
+        except AudioProblem as problem:
+            problems.append(f"{path}: {problem}")
+    if len(problems) == len(recordings):
+        raise UserError("no readable recording: " + "; ".join(problems))
+
+
 def _model_dir(task: Any, model: str, train_data: str | None, config: Any, tmp: Path) -> Path:
-    """The model directory given, or the named model trained first (into ``tmp``)."""
-    from frugalbench.harness.runner import train
+    """The model directory given (for this task), or the named model trained first (into
+    ``tmp``) once its task and extra are checked."""
+    from frugalbench.harness.runner import check_model_task, train, unknown_model_message
+    from frugalbench.models.directory import read_manifest
+    from frugalbench.models.extras import require_extra
     from frugalbench.models.registry import models as registry
 
     model_dir = Path(model)
     if model in registry and not model_dir.exists():
+        check_model_task(registry.get(model).task, task)
+        require_extra(model, registry.get(model).extra)
         err.print(escape(f"training {model} on {train_data or 'the bundled clips'} first"))
         return train(task, model, tmp / "model", train_data, config, holdout=False).directory
     if not model_dir.is_dir():
-        raise UserError(
-            f"{model!r} is neither a model directory nor a model name "
-            f"({', '.join(registry.names())})"
-        )
+        raise UserError(unknown_model_message(model, task))
+    check_model_task(read_manifest(model_dir).task, task)
     return model_dir

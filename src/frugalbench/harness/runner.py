@@ -155,7 +155,7 @@ def train(
     config = config or RunConfig()
     name, extra = parse_reference(model_name, task.input_kind, label_map)
     if name in models:
-        _check_model_task(models.get(name).task, task)
+        check_model_task(models.get(name).task, task)
     elif ":" not in name:
         models.get(name)  # the unknown-name error, with the names there are
     _check_out_folder(out)
@@ -234,7 +234,7 @@ def _scores(
     return scores
 
 
-def _check_model_task(model_task: str, task: Task) -> None:
+def check_model_task(model_task: str, task: Task) -> None:
     if model_task and model_task != task.name:
         raise UserError(f"the model is for task {model_task!r}, not {task.name!r}")
 
@@ -459,12 +459,14 @@ def _plan(
 ) -> _Planned:
     """What to train on, what to score on, and what the result says of the model."""
     from frugalbench.models.directory import read_manifest
+    from frugalbench.models.extras import require_extra
     from frugalbench.models.references import parse_reference
     from frugalbench.models.registry import models
 
     name, params = parse_reference(model, task.input_kind, label_map)
     if name in models:
-        _check_model_task(models.get(name).task, task)
+        check_model_task(models.get(name).task, task)
+        require_extra(name, models.get(name).extra)
         train_set, eval_set = holdout_split(dataset, config)
         info: dict[str, Any] = {"reference": model, "model": name, "trained_by_harness": True}
         return _Planned(train_set, eval_set, info, [], None, name, params)
@@ -472,7 +474,7 @@ def _plan(
     if not model_dir.exists():
         raise UserError(unknown_model_message(model, task))
     manifest = read_manifest(model_dir)
-    _check_model_task(manifest.task, task)
+    check_model_task(manifest.task, task)
     split = data is None if holdout is None else holdout
     eval_set = holdout_split(dataset, config)[1] if split else dataset
     info = {

@@ -22,6 +22,7 @@ class CascadeModel(Model[str]):
     name = "cascade"
     task = "climate-disinfo"
     description = "tfidf-linear when confident, else minilm-linear (threshold from validation)"
+    extra = "text"  # its default expensive stage is a MiniLM rung
 
     def __init__(
         self,
