@@ -374,3 +374,27 @@ def test_a_result_that_cannot_be_written_at_the_end_goes_to_the_runs_folder(
     saved = common.save_result(result, gone)
     assert saved != gone and saved.is_file() and saved.parent == tmp_path / "runs"
     assert f"could not write {gone}" in log.getvalue() and str(saved) in log.getvalue()
+
+
+COMMANDS = ("tasks", "models", "train", "run", "bench", "detect", "meters", "calibrate",
+            "measure", "report", "project", "serve", "worker", "submit", "leaderboard")  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_reads_as_usage(command: str) -> None:
+    """No `{task}` placeholders in the usage line and no `--help <bool>`."""
+    proc = cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    usage = proc.stdout.splitlines()[0]
+    assert usage.startswith(f"Usage: frugalbench {command} [OPTIONS]") and "{" not in usage
+    assert "<bool>" not in proc.stdout
+
+
+def test_version_and_the_measured_command_as_typed() -> None:
+    from frugalbench import __version__
+
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"frugalbench {__version__}"
+    measured = cli("measure", "--", sys.executable, "-c", "print('a b')")
+    assert measured.returncode == 0
+    assert f"{sys.executable} -c 'print('\"'\"'a b'\"'\"')'" in " ".join(measured.stderr.split())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import typer
 
 from frugalbench.cli.common import (
+    Command,
     console,
 )
 
 app = typer.Typer()
 
 
-@app.command("tasks")
+@app.command("tasks", cls=Command)
 def tasks_cmd() -> None:
     """List the tasks."""
     from rich.table import Table
@@ -31,7 +32,7 @@ def tasks_cmd() -> None:
     console.print(table)
 
 
-@app.command("models")
+@app.command("models", cls=Command)
 def models_cmd() -> None:
     """List the reference models."""
     from rich.table import Table

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand
 
 from frugalbench.config import RunConfig
 from frugalbench.measure import backends as meter_backends
@@ -20,6 +21,14 @@ err = Console(stderr=True)
 # Options that set the run's settings take their default and help from RunConfig's fields: one
 # default (a phase's time limit, the meter, the repeats) whatever command sets it.
 DEFAULTS = RunConfig()
+
+
+class Command(TyperCommand):
+    """A command whose usage line reads ``run [OPTIONS] TASK``: Typer writes a required argument
+    as ``{TASK}``, which reads like a placeholder for a JSON object."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's own copy of click
+        return [p.replace("{", "").replace("}", "") for p in super().collect_usage_pieces(ctx)]
 
 
 def about(name: str) -> str:

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from frugalbench.cli.common import (
     DEFAULTS,
+    Command,
     IdleS,
     MeterOpt,
     PowerProfileOpt,
@@ -25,10 +26,12 @@ from frugalbench.outputs import writable_file
 app = typer.Typer()
 
 
-@app.command("detect")
+@app.command("detect", cls=Command)
 def detect_cmd(
-    task: Annotated[str, typer.Argument(help="a detection task, e.g. chainsaw")],
-    recordings: Annotated[list[Path], typer.Argument(help="recordings (wav, flac, ogg, mp3)")],
+    task: Annotated[str, typer.Argument(metavar="TASK", help="a detection task, e.g. chainsaw")],
+    recordings: Annotated[
+        list[Path], typer.Argument(metavar="RECORDING", help="recordings (wav, flac, ogg, mp3)")
+    ],
     model: Annotated[
         str,
         typer.Option(

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from frugalbench.cli.common import (
     DEFAULTS,
+    Command,
     Country,
     IdleS,
     LabelMapOpt,
@@ -37,9 +38,9 @@ from frugalbench.outputs import writable_file, writable_folder
 app = typer.Typer()
 
 
-@app.command("train")
+@app.command("train", cls=Command)
 def train_cmd(
-    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    task: Annotated[str, typer.Argument(metavar="TASK", help="task name, e.g. climate-disinfo")],
     model: Annotated[
         str,
         typer.Option(
@@ -103,9 +104,9 @@ def train_cmd(
     console.print(escape(f"model directory: {out}"))
 
 
-@app.command("run")
+@app.command("run", cls=Command)
 def run_cmd(
-    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    task: Annotated[str, typer.Argument(metavar="TASK", help="task name, e.g. climate-disinfo")],
     model: Annotated[
         str,
         typer.Option(
@@ -177,9 +178,9 @@ def run_cmd(
         raise typer.Exit(1)
 
 
-@app.command("bench")
+@app.command("bench", cls=Command)
 def bench_cmd(
-    task: Annotated[str, typer.Argument(help="task name, e.g. climate-disinfo")],
+    task: Annotated[str, typer.Argument(metavar="TASK", help="task name, e.g. climate-disinfo")],
     data: Annotated[
         str | None,
         typer.Option(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -24,9 +24,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 for group in (catalog, evaluate, detect, measuring, report, server):
     app.add_typer(group.app)
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from frugalbench import __version__
+
+        typer.echo(f"frugalbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Measure what an AI model spends (energy, carbon) against what it achieves."""
 
 
 INTERRUPTED = 130
@@ -34,7 +53,9 @@ INTERRUPTED_TEXT = "interrupted: nothing half-done was kept (a model is written 
 
 
 def main() -> None:
-    guarded(lambda: app(standalone_mode=False))  # click returns a typer.Exit's code here
+    guarded(
+        lambda: app(standalone_mode=False, prog_name="frugalbench")
+    )  # click returns a typer.Exit's code here
 
 
 def guarded(entry: Callable[[], Any]) -> NoReturn:

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from frugalbench.cli.common import (
     DEFAULTS,
+    Command,
     Country,
     IdleS,
     MeterOpt,
@@ -28,7 +29,7 @@ from frugalbench.outputs import writable_file
 app = typer.Typer()
 
 
-@app.command("meters")
+@app.command("meters", cls=Command)
 def meters_cmd() -> None:
     """List the meter backends, whether each can run here, and why not."""
     from frugalbench.measure.backends import backend_report, build_meter
@@ -45,7 +46,7 @@ def meters_cmd() -> None:
     print_meters(console, report, plan, plan.cpu_power or resolve_cpu_power(), side_by_side)
 
 
-@app.command("calibrate")
+@app.command("calibrate", cls=Command)
 def calibrate_cmd(
     out: Annotated[Path, typer.Option("--out", help="where to write the profile (JSON)")] = Path(
         "power-profile.json"
@@ -76,10 +77,13 @@ def calibrate_cmd(
 
 @app.command(
     "measure",
+    cls=Command,
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 def measure_cmd(
-    command: Annotated[list[str], typer.Argument(help="the command to measure, after --")],
+    command: Annotated[
+        list[str], typer.Argument(metavar="COMMAND", help="the command to measure, after --")
+    ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="write the measurement here")
     ] = None,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from frugalbench.cli.common import console
+from frugalbench.cli.common import Command, console
 from frugalbench.outputs import writable_file
 
 if TYPE_CHECKING:
@@ -58,10 +58,11 @@ Share = Annotated[
 app = typer.Typer()
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 def report_cmd(
     results: Annotated[
-        list[Path], typer.Argument(help="result JSON files, or bench results.json / folders")
+        list[Path],
+        typer.Argument(metavar="RESULT", help="result JSON files, or bench results.json / folders"),
     ],
     fmt: Annotated[str, typer.Option("--format", help="html, md or json")] = "html",
     out: Annotated[Path | None, typer.Option("--out", help="write here (default: print)")] = None,
@@ -126,9 +127,9 @@ def report_cmd(
         typer.echo(f"report: {out} ({len(cards)} card{'s' if len(cards) > 1 else ''})")
 
 
-@app.command("project")
+@app.command("project", cls=Command)
 def project_cmd(
-    result: Annotated[Path, typer.Argument(help="a result JSON file")],
+    result: Annotated[Path, typer.Argument(metavar="RESULT", help="a result JSON file")],
     requests_per_day: Annotated[
         float, typer.Option("--requests-per-day", help="requests (inputs) served per day")
     ],

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from frugalbench.cli.common import console, err
+from frugalbench.cli.common import Command, console, err
 from frugalbench.errors import UserError
 
 app = typer.Typer()
@@ -90,7 +90,7 @@ def _settings(**overrides: Any) -> Any:
         raise UserError(f"bad server setting: {str(exc).splitlines()[-1]}") from None
 
 
-@app.command("serve")
+@app.command("serve", cls=Command)
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
@@ -115,7 +115,7 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@app.command("worker")
+@app.command("worker", cls=Command)
 def worker(
     broker: Annotated[
         str | None, typer.Option(help="queue URL (FRUGALBENCH_BROKER_URL): redis://HOST:6379/0")
@@ -172,16 +172,20 @@ def _call(server: str, method: str, path: str, token: str | None = None, **kwarg
     return response.json() if "json" in response.headers.get("content-type", "") else response.text
 
 
-@admin.command("create-team")
-def create_team(name: str, server: ServerOpt, token_file: TokenOpt = None) -> None:
+@admin.command("create-team", cls=Command)
+def create_team(
+    name: Annotated[str, typer.Argument(metavar="TEAM", help="the team's name")],
+    server: ServerOpt,
+    token_file: TokenOpt = None,
+) -> None:
     """Create a team and print its token (shown once)."""
     body = _call(server, "POST", "/api/teams", _token(token_file, admin=True), json={"name": name})
     console.print(escape(f"team {body['team']}: token {body['token']}"))
 
 
-@admin.command("create-challenge")
+@admin.command("create-challenge", cls=Command)
 def create_challenge(
-    slug: str,
+    slug: Annotated[str, typer.Argument(metavar="SLUG", help="the challenge's short name")],
     task: Annotated[str, typer.Option(help="task name")],
     hidden_data: Annotated[str, typer.Option(help="hidden evaluation data, a path on the server")],
     server: ServerOpt,
@@ -227,10 +231,10 @@ def pack(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
-@app.command("submit")
+@app.command("submit", cls=Command)
 def submit(
-    challenge: str,
-    directory: Path,
+    challenge: Annotated[str, typer.Argument(metavar="CHALLENGE", help="its slug")],
+    directory: Annotated[Path, typer.Argument(metavar="MODEL_DIR", help="a model directory")],
     server: ServerOpt,
     token_file: TokenOpt = None,
     name: Annotated[str | None, typer.Option(help="a name for the submission")] = None,
@@ -291,9 +295,9 @@ def outcome_line(result: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@app.command("leaderboard")
+@app.command("leaderboard", cls=Command)
 def leaderboard(
-    challenge: str,
+    challenge: Annotated[str, typer.Argument(metavar="CHALLENGE", help="its slug")],
     server: ServerOpt,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="also write CSV here")] = None,
 ) -> None:

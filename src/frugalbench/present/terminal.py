@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -323,7 +324,8 @@ def print_measurement(
     factors: EmissionFactors,
     comparison: Measurement | None = None,
 ) -> None:
-    table = Table(title=escape(f"frugalbench measure: {' '.join(command)}"), title_justify="left")
+    title = f"frugalbench measure: {shlex.join(command)}"  # quoted as it would be typed
+    table = Table(title=escape(title), title_justify="left")
     for col in ("component", "energy", "machine", "method"):
         table.add_column(col, overflow="fold")
     for name, comp in m.components.items():
