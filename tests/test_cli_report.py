@@ -106,8 +106,9 @@ def test_project_with_a_profile_beside_a_facility_type(
                "FR", "--profile", str(profile), "--facility", "hyperscale", "--json",
                str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
-    names = [s["scenario"]["name"] for s in json.loads(out.read_text())["scenarios"]]
-    assert names == ["FR / lyon-2", "FR / hyperscale"]
+    scenarios = json.loads(out.read_text())["scenarios"]
+    assert [s["scenario"]["name"] for s in scenarios] == ["FR / lyon-2", "FR / hyperscale"]
+    assert all(len(s["years"]) == 1 for s in scenarios)  # no growth: not 3 identical years
 
 
 def test_a_runs_own_pue_carries_into_report_and_projection(

@@ -142,7 +142,10 @@ def project_cmd(
         typer.Option("--facility", help=FACILITY_HELP + "; repeat for scenarios"),
     ] = None,
     profile: Profile = None,
-    years: Annotated[int, typer.Option(min=1, help="years to project")] = 3,
+    years: Annotated[
+        int | None,
+        typer.Option(min=1, help="years to project; default 3 with --growth, else 1"),
+    ] = None,
     pue: PueOpt = None,
     wue: WueOpt = None,
     growth: Annotated[
@@ -194,7 +197,8 @@ def project_cmd(
         scenarios.append(make(countries[0] if country else None, "average", profile))
     if profile is None or facility:
         scenarios += [make(cc, fac, None) for cc in countries for fac in facility or ["average"]]
-    projection = project(per, scenarios, requests_per_day, years, growth)
+    # three identical years say nothing the first does not: more years only with a growth
+    projection = project(per, scenarios, requests_per_day, years or (3 if growth else 1), growth)
     print_projection(console, projection, res)
     if plot is not None:
         write_projection_plot(projection, plot)
