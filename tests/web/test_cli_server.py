@@ -34,6 +34,9 @@ def test_organise_submit_and_read_the_leaderboard(
     sub = cli("submit", "quotes", str(model), "--server", server, "--token-file", team, "--wait")
     assert sub.returncode == 0 and "ok" in sub.stdout, sub.stdout + sub.stderr
     assert "accuracy 0." in sub.stdout and "per 1,000 inputs" in sub.stdout  # what it scored
+    log = (tmp_path / "serve.log").read_text()  # what the organiser watches
+    assert '"POST /api/challenges/quotes/submissions HTTP/1.1" 202' in log
+    assert "frugalbench.jobs: job 1: started" in log and "frugalbench.jobs: job 1: ok" in log
     csv_path = tmp_path / "board.csv"
     board = cli("leaderboard", "quotes", "--server", server, "--csv", str(csv_path))
     assert board.returncode == 0 and "herons" in board.stdout and "5 stars" in board.stdout

@@ -99,10 +99,15 @@ def serve(
         typer.Option(help="state folder (FRUGALBENCH_DATA_DIR); default ./frugalbench-data"),
     ] = None,
     workers: Annotated[bool, typer.Option(help="run one evaluation worker in this process")] = True,
+    log_level: Annotated[
+        str, typer.Option(help="info: every request and job event; warning: problems only")
+    ] = "info",
 ) -> None:
     """Run the challenge server (SQLite and an embedded queue worker unless configured)."""
     _need_server_extra()
     import uvicorn
+
+    _log_to_stderr(log_level)
 
     from frugalbench.web.app import create_app
 
@@ -112,7 +117,21 @@ def serve(
         f"frugalbench server on http://{host}:{port}  database {settings.db_url}  "
         f"queue {settings.queue_url}  embedded worker: {'yes' if workers else 'no'}"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_to_stderr(level: str) -> None:
+    """Job events (started, ok, failed with the reason) on stderr, timestamped like uvicorn's."""
+    import logging
+
+    if level not in LOG_LEVELS:
+        raise UserError(f"--log-level {level!r}: choose {', '.join(LOG_LEVELS)}")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command("worker", cls=Command)
@@ -136,6 +155,7 @@ def worker(
 
     _no_password(database, "FRUGALBENCH_DATABASE_URL")
     _no_password(broker, "FRUGALBENCH_BROKER_URL")
+    _log_to_stderr("info")
     settings = _settings(broker_url=broker, database_url=database, data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)

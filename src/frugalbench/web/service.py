@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -26,6 +27,8 @@ from frugalbench.errors import UserError
 from frugalbench.web.db import Challenge, Job, Submission, Team, Token, utcnow
 from frugalbench.web.errors import NotFound, ServerMisconfigured, TooMany, Unauthorized
 from frugalbench.web.settings import Settings
+
+log = logging.getLogger("frugalbench.jobs")
 
 HEARTBEAT_S = 5.0
 
@@ -227,7 +230,12 @@ def claim(session: Session, job_id: int, worker: str) -> Job | None:
     session.commit()
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return session.get(Job, job_id)
+    job = session.get(Job, job_id)
+    if job is not None:
+        log.info(
+            "job %d: started (submission %d, attempt %d)", job_id, job.submission_id, job.attempts
+        )
+    return job
 
 
 def finish(session: Session, job_id: int, status: str, reason: str | None, result: Any) -> None:
@@ -237,6 +245,7 @@ def finish(session: Session, job_id: int, status: str, reason: str | None, resul
         .values(status=status, reason=reason, result=result, finished_at=utcnow())
     )
     session.commit()
+    log.info("job %d: %s%s", job_id, status, f" ({reason})" if reason else "")
 
 
 def worker_name() -> str:
