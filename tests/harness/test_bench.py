@@ -45,7 +45,7 @@ def test_a_failing_model_is_a_failed_row_not_a_crash(tmp_path: Path, small_csv: 
         TASK,
         ["majority", "minilm-finetuned"],
         str(small_csv),
-        CONFIG.model_copy(update={"timeout_s": 2}),
+        CONFIG.model_copy(update={"train_timeout_s": 2}),
         cache_dir=tmp_path / "c",
     )
     # loading PyTorch and MiniLM alone takes longer than 2 s: a timeout, recorded, not raised

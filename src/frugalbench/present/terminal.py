@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import statistics
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,7 +15,7 @@ from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.base import Measurement
 from frugalbench.results import Band, RunResult
 from frugalbench.stats import Summary
-from frugalbench.units import format_energy, format_mass
+from frugalbench.units import Column, format_energy, format_mass
 
 if TYPE_CHECKING:
     from frugalbench.harness.bench import BenchRow
@@ -91,7 +91,7 @@ def print_run(console: Console, result: RunResult, path: str | None) -> None:
     if path:
         _row(table, "result", path)
     console.print(table)
-    console.print(_phase_table(result))
+    console.print(_phase_table(result, console.width))
 
 
 def _inference_rows(table: Table, result: RunResult, unit: str) -> None:
@@ -127,30 +127,69 @@ def _inference_rows(table: Table, result: RunResult, unit: str) -> None:
         )
 
 
-def _phase_table(result: RunResult) -> Table:
-    phases = Table(title="energy per phase", title_justify="left")
-    compared = sorted({k for p in result.phases.values() for k in p.comparison})
-    columns = ("phase", "inputs", "duration", "energy", "cpu", "dram", "machine")
-    for col in (*columns, *compared, "flags"):
-        phases.add_column(col, justify="left" if col in ("phase", "flags") else "right")
-    for name, p in result.phases.items():
-        comps = p.components_j
-        _row(
-            phases,
-            name,
-            str(p.n_inputs or ""),
-            f"{p.duration_s.median:.3f} s",
-            fmt_summary_j(p.energy_j, p.energy_band_j),
-            format_energy(comps["cpu"].median) if "cpu" in comps else "",
-            format_energy(comps["dram"].median) if "dram" in comps else "",
-            format_energy(p.machine_energy_j.median) if p.machine_energy_j else "",
-            *(
-                format_energy(p.comparison[k].energy_j.median) if k in p.comparison else ""
-                for k in compared
-            ),
-            " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else ""),
+WIDE = 100  # columns from which tables show every column; below, a compact layout
+
+
+def _span(low: float | None, high: float | None, column: Column) -> str:
+    """``9.85-15.8`` in the column's unit; an interval end below zero is shown at zero."""
+    if low is None or high is None:
+        return ""
+    return f"{column(max(low, 0.0))}-{column(high)}"
+
+
+def _phase_table(result: RunResult, width: int = WIDE) -> Table:
+    """One row per phase, one unit per column (named in its header); the repeats' interval and
+    the power model's band in columns of their own. Below ``WIDE`` columns: the essentials."""
+    phases = list(result.phases.items())
+    medians = [p.energy_j.median for _, p in phases]
+    j = Column([*medians, *(p.energy_band_j.high for _, p in phases if p.energy_band_j)], "J")
+    wide = width >= WIDE
+    compared = sorted({k for _, p in phases for k in p.comparison}) if wide else []
+    headers = ["phase", "inputs", "time\ns", f"energy\n{j.unit}", f"band\n{j.unit}"]
+    if wide:
+        headers += [
+            f"95% CI\n{j.unit}",
+            f"machine\n{j.unit}",
+            *(f"{k}\n{j.unit}" for k in compared),
+        ]
+    rows = []
+    for name, p in phases:
+        band, ci = p.energy_band_j, (p.energy_j if p.energy_j.n > 1 else None)
+        cells = [name, str(p.n_inputs or ""), f"{p.duration_s.median:.3g}", j(p.energy_j.median)]
+        cells.append(_span(band.low, band.high, j) if band else "")
+        if wide:
+            cells.append(_span(ci.ci95_low, ci.ci95_high, j) if ci else "")
+            cells.append(j(p.machine_energy_j.median) if p.machine_energy_j else "")
+            cells += [
+                j(p.comparison[k].energy_j.median) if k in p.comparison else "" for k in compared
+            ]
+        rows.append(
+            [*cells, " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else "")]
         )
-    return phases
+    table = _table("energy per phase", [*headers, "flags"], rows, text_columns=("phase", "flags"))
+    table.caption = "band: the power model's low-high (moves every model together)" + (
+        "; 95% CI: the repeats'" if wide else ""
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def _table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: Sequence[str]
+) -> Table:
+    """Figures and names are never cut or wrapped (each column at least as wide as its longest
+    cell); only free text (flags, notes) wraps when the terminal is narrow."""
+    table = Table(title=title, title_justify="left")
+    for i, header in enumerate(headers):
+        if header in text_columns and header not in ("phase", "model"):
+            table.add_column(header, justify="left", overflow="fold")
+            continue
+        widest = max([len(r[i]) for r in rows] + [len(x) for x in header.split("\n")])
+        justify: Literal["left", "right"] = "left" if header in text_columns else "right"
+        table.add_column(header, justify=justify, no_wrap=True, min_width=widest)
+    for row in rows:
+        _row(table, *row)
+    return table
 
 
 def scalar_scores(scores: dict[str, Any] | None) -> dict[str, float]:
@@ -170,46 +209,39 @@ def skipped_line(skipped: dict[str, Any]) -> str:
 def print_bench(
     console: Console, rows: Sequence[BenchRow], score_names: Sequence[str] = ("accuracy",)
 ) -> None:
-    """One row per model; ``score_names``: the task's headline metrics, in its order."""
-    table = Table(
-        title="bench: * = on the accuracy-versus-energy Pareto front", title_justify="left"
-    )
-    for col in (
-        "",
-        "model",
-        *(k.replace("_", " ") for k in score_names),
-        "inference / 1,000 (95% CI)",
-        "training",
-        "size",
-        "params",
-        "notes",
-    ):
-        table.add_column(col, justify="left" if col in ("", "model", "notes") else "right")
+    """One row per model; ``score_names``: the task's headline metrics, in its order. Units in
+    the headers (one per column); model names never cut; below ``WIDE`` columns, size and
+    parameters are left out."""
+    wide = console.width >= WIDE
+    unit = rows[0].result.task.input_unit if rows else "input"
+    j = Column([r.energy_per_1000_j for r in rows], "J")
+    tj = Column([r.result.model.training_energy_j for r in rows], "J")
+    several = max((len(r.folds) for r in rows), default=1) > 1
+    spread = "fold range" if several else "95% CI"
+    headers = ["", "model", *(k.replace("_", "\n") for k in score_names)]
+    if wide:
+        headers += [f"{j.unit} /\n1,000\n{unit}s", f"{spread}\n{j.unit}", f"training\n{tj.unit}"]
+        headers += ["size", "params"]
+    else:  # the interval in the energy cell, training and size left out
+        headers += [f"{j.unit} / 1,000\n{unit}s\n({spread})"]
+    table_rows = []
     for row in rows:
         r = row.result
-        training = r.model.training_energy_j
-        notes = []
-        if r.status != "ok" and r.failure:
-            notes.append(f"FAILED in {r.failure.phase}: {r.failure.reason}")
-        stats = r.model.inference_stats or {}
-        if "escalation_rate" in stats:
-            notes.append(f"escalation {stats['escalation_rate']:.0%}")
-        inference = r.phases.get("inference")
-        if inference and inference.flags:
-            notes.append(" ".join(inference.flags))
-        if row.cached:
-            notes.append("cached model")
-        _row(
-            table,
-            "*" if row.pareto else "",
-            row.model,
-            *(_fold_score(row, k) for k in score_names),
-            _fold_energy(row),
-            format_energy(training) if training is not None else "",
-            _fmt_bytes(r.model.size_bytes),
-            _fmt_count(r.model.n_parameters),
-            "; ".join(notes),
-        )
+        span = row.energy_interval_j
+        interval = _span(span[0], span[1], j) if span else ""
+        cells = ["*" if row.pareto else "", row.model, *(_fold_score(row, k) for k in score_names)]
+        if wide:
+            cells += [j(row.energy_per_1000_j), interval, tj(r.model.training_energy_j)]
+            cells += [_fmt_bytes(r.model.size_bytes), _fmt_count(r.model.n_parameters)]
+        else:
+            cells.append(f"{j(row.energy_per_1000_j)} ({interval})" if interval else "")
+        table_rows.append([*cells, "; ".join(_bench_notes(row))])
+    table = _table(
+        "bench: * = on the accuracy-versus-energy Pareto front",
+        [*headers, "notes"],
+        table_rows,
+        text_columns=("", "model", "notes"),
+    )
     console.print(table)
     n_folds = max((len(r.folds) for r in rows), default=1)
     if n_folds > 1:
@@ -229,23 +261,28 @@ def print_bench(
         )
 
 
+def _bench_notes(row: BenchRow) -> list[str]:
+    r = row.result
+    notes = []
+    if r.status != "ok" and r.failure:
+        notes.append(f"FAILED in {r.failure.phase}: {r.failure.reason}")
+    stats = r.model.inference_stats or {}
+    if "escalation_rate" in stats:
+        notes.append(f"escalation {stats['escalation_rate']:.0%}")
+    inference = r.phases.get("inference")
+    if inference and inference.flags:
+        notes.append(" ".join(inference.flags))
+    if row.cached:
+        notes.append("cached model")
+    return notes
+
+
 def _fold_score(row: BenchRow, key: str) -> str:
     if len(row.folds) == 1:
         scores = scalar_scores(row.result.scores)
         return f"{scores[key]:.4f}" if key in scores else ""
     found = row.score(key)
     return f"{found[0]:.3f}±{found[1]:.2f}" if found else ""
-
-
-def _fold_energy(row: BenchRow) -> str:
-    per = row.result.per_1000_inputs
-    if len(row.folds) == 1:
-        return fmt_summary_j(per.energy_j) if per else ""
-    span = row.energy_interval_j
-    if row.energy_per_1000_j is None or span is None:
-        return ""
-    low, high = format_energy(span[0]), format_energy(span[1])
-    return f"{format_energy(row.energy_per_1000_j)} ({low} - {high})"
 
 
 GROUP_SCORES = ("accuracy", "recall", "false_alarm_rate", "mean_iou")
