@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 
-from frugalbench.present.charts import Point, bars_svg, pareto_svg
+from frugalbench.present.charts import Box, Point, _Frame, bars_svg, pareto_svg, text_box
 
 
 def test_pareto_plot_draws_every_point_and_the_front() -> None:
@@ -20,10 +21,53 @@ def test_pareto_plot_draws_every_point_and_the_front() -> None:
     assert ">100 mJ<" in svg and ">100 J<" in svg  # decades that span 0.45 J to 85 J
 
 
-def test_an_interval_below_zero_runs_to_the_axis_edge() -> None:
+def test_an_interval_below_zero_ends_in_an_arrow_at_the_axis_edge() -> None:
+    """A log axis has no zero: the clamped end is drawn as an arrow at the left edge, not as a
+    bar that seems to end there."""
     svg = pareto_svg([Point("noisy", 0.08, 0.125, True, -0.15, 0.44), Point("x", 0.07, 0.1, True)])
-    lines = re.findall(r'<line x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)"', svg)
-    assert any(float(x1) == 64.0 for x1, _ in lines)  # the left edge
+    assert svg.count('class="clamped"') == 1
+    arrow = re.search(r'class="clamped" d="M([\d.]+) ', svg)
+    assert arrow and float(arrow.group(1)) == 64.0  # the plot's left edge
+    assert "off the log axis" in svg
+
+
+def label_boxes(svg: str) -> list[Box]:
+    pattern = (
+        r'<text class="label" x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)"'
+        r'( style="font-weight:bold")?>([^<]*)</text>'
+    )
+    found = re.findall(pattern, svg)
+    return [text_box(float(x), float(y), html.unescape(t), a, bool(b)) for x, y, a, b, t in found]
+
+
+def test_labels_never_overlap_each_other_or_a_marker() -> None:
+    """A report's chart: the reported model on top of its reference namesake, and reference
+    models crowded at the top right (their labels used to overlap)."""
+    points = [
+        Point("random", 0.003, 0.128, False),
+        Point("majority", 0.001, 0.269, True),
+        Point("tfidf-linear", 0.45, 0.624, True),
+        Point("tfidf-linear", 0.46, 0.626, True, 0.40, 0.50, highlight=True),
+        Point("ngram-linear", 3.3, 0.629, True),
+        Point("static-minilm-linear", 2.4, 0.600, False),
+        Point("cascade", 12.0, 0.634, True),
+        Point("minilm-tfidf-linear", 54.2, 0.646, False),
+        Point("minilm-linear", 53.9, 0.654, True),
+        Point("minilm-finetuned", 95.6, 0.649, False),
+    ]
+    svg = pareto_svg(points)
+    boxes = label_boxes(svg)
+    named = {t for t in re.findall(r'<text class="label"[^>]*>([^<]*)<', svg)}
+    legend = re.findall(r'<text class="legend"[^>]*>([^<]*)<', svg)
+    assert len(boxes) == len(points)  # every point labelled, by name or by a legend number
+    assert {p.label for p in points} <= named | {line.split(": ", 1)[1] for line in legend}
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1 :]), a
+    frame = _Frame.around(points, 640, 360)
+    for p in points:
+        marker = Box(frame.sx(p.energy_j) - 4, frame.sy(p.accuracy) - 4,
+                     frame.sx(p.energy_j) + 4, frame.sy(p.accuracy) + 4)  # fmt: skip
+        assert sum(b.overlaps(marker) for b in boxes) == 0
 
 
 def test_labels_are_escaped_and_empty_plots_say_so() -> None:

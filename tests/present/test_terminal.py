@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from frugalbench.results import RunResult
 LONG = "colour-texture-linear"  # the longest name of the ladders
 
 
-def rendered(width: int, draw) -> list[str]:  # type: ignore[no-untyped-def]
+def rendered(width: int, draw: Callable[[Console], None]) -> list[str]:
     console = Console(width=width, record=True, color_system=None)
     draw(console)
     return console.export_text().splitlines()

@@ -28,6 +28,15 @@ def test_report_opens_offline_in_chromium_and_reads(
         box = svg.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 40
     assert page.locator("circle[stroke='#4c8bf5']").count() == 2
+    # the labels as the browser laid them out: no two overlap in any chart
+    overlaps = page.evaluate(
+        """Array.from(document.querySelectorAll('svg')).flatMap(svg => {
+            const b = Array.from(svg.querySelectorAll('text.label')).map(t => t.getBBox());
+            return b.flatMap((p, i) => b.slice(i + 1).filter(q => p.x < q.x + q.width &&
+                q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height));
+        }).length"""
+    )
+    assert page.locator("text.label").count() >= 4 and overlaps == 0
     # a number's reference leads to its source
     page.locator("sup a").first.click()
     assert page.evaluate("location.hash") == "#src1"

@@ -85,8 +85,109 @@ def pareto_svg(
     ]
     for p in usable:
         parts += _point(f, p)
+    labels, legend = place_labels(f, usable)
+    parts += labels
+    if legend:  # labels that found no free place: numbered on the chart, named below it
+        extra = 14 * len(legend)
+        parts[0] = (
+            parts[0]
+            .replace(f'height="{height}"', f'height="{height + extra}"')
+            .replace(f"0 0 {width} {height}", f"0 0 {width} {height + extra}")
+        )
+        parts += [
+            f'<text class="legend" x="{f.left}" y="{height + 10 + 14 * i}">{escape(line)}</text>'
+            for i, line in enumerate(legend)
+        ]
     parts.append("</svg>")
     return "".join(parts)
+
+
+CHAR_W = {False: 6.2, True: 6.9}  # px per character of 11 px sans-serif (bold wider): generous
+LABEL_H = 12.0
+
+
+@dataclass(frozen=True)
+class Box:
+    """A label's or marker's rectangle in pixels: what must not overlap."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Box) -> bool:
+        return not (
+            self.x1 <= other.x0 or other.x1 <= self.x0 or self.y1 <= other.y0 or other.y1 <= self.y0
+        )
+
+
+def text_box(x: float, y: float, text: str, anchor: str = "start", bold: bool = False) -> Box:
+    """The box an SVG ``<text>`` at (x, y, baseline) covers, by the width estimate above."""
+    w = len(text) * CHAR_W[bold]
+    x0 = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+    return Box(x0, y - LABEL_H + 2, x0 + w, y + 3)
+
+
+def place_labels(f: _Frame, points: Sequence[Point]) -> tuple[list[str], list[str]]:
+    """Each point's label where it overlaps no other label or marker and stays in the plot:
+    the reported model first, then the front, then the others, each trying eight places around
+    its marker. A label with no free place gets a number, and the legend names it."""
+    markers = [
+        Box(f.sx(p.energy_j) - 7, f.sy(p.accuracy) - 7, f.sx(p.energy_j) + 7, f.sy(p.accuracy) + 7)
+        for p in points
+    ]
+    taken: list[Box] = []
+    frame = Box(f.left, 0, f.width - 2, f.height - f.bottom)
+    out: list[str] = []
+    legend: list[str] = []
+    order = sorted(
+        range(len(points)), key=lambda i: (not points[i].highlight, not points[i].on_front)
+    )
+    for i in order:
+        p = points[i]
+        x, y = f.sx(p.energy_j), f.sy(p.accuracy)
+        others = [m for j, m in enumerate(markers) if j != i]
+        spot = _free_spot(x, y, p.label, p.highlight, taken + others, frame)
+        text = p.label
+        if spot is None:
+            text = str(len(legend) + 1)
+            legend.append(f"{text}: {p.label}")
+            spot = _free_spot(x, y, text, p.highlight, taken + others, frame) or (
+                x + 6,
+                y - 6,
+                "start",
+            )
+        tx, ty, anchor = spot
+        taken.append(text_box(tx, ty, text, anchor, p.highlight))
+        weight = ' style="font-weight:bold"' if p.highlight else ""
+        out.append(
+            f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}"{weight}>'
+            f"{escape(text)}</text>"
+        )
+    return out, legend
+
+
+def _free_spot(
+    x: float, y: float, text: str, bold: bool, taken: Sequence[Box], frame: Box
+) -> tuple[float, float, str] | None:
+    candidates = (
+        (x + 8, y - 6, "start"),
+        (x + 8, y + 14, "start"),
+        (x - 8, y - 6, "end"),
+        (x - 8, y + 14, "end"),
+        (x, y - 10, "middle"),
+        (x, y + 20, "middle"),
+        (x + 8, y + 4, "start"),
+        (x - 8, y + 4, "end"),
+    )
+    for tx, ty, anchor in candidates:
+        box = text_box(tx, ty, text, anchor, bold)
+        inside = (
+            frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        )
+        if inside and not any(box.overlaps(t) for t in taken):
+            return tx, ty, anchor
+    return None
 
 
 def _axes(f: _Frame, x_label: str) -> list[str]:
@@ -136,26 +237,26 @@ def _point(f: _Frame, p: Point) -> list[str]:
     parts = []
     cls = "front" if p.on_front else "other"
     x, y = f.sx(p.energy_j), f.sy(p.accuracy)
+    colour = "#1a7f37" if p.on_front else "#888"
     if p.low_j is not None and p.high_j:
-        x_low = f.sx(p.low_j) if p.low_j > 0 else f.left
+        clamped = p.low_j <= 0  # no lower end on a log axis: an arrow says "further down"
+        x_low = f.left + 6 if clamped else f.sx(p.low_j)
         parts.append(
             f'<line x1="{x_low:.1f}" y1="{y:.1f}" x2="{f.sx(p.high_j):.1f}" y2="{y:.1f}" '
-            f'stroke="{"#1a7f37" if p.on_front else "#888"}"/>'
+            f'stroke="{colour}"/>'
         )
+        if clamped:
+            parts.append(
+                f'<path class="clamped" d="M{f.left:.1f} {y:.1f} l7 -4 v8 z" fill="{colour}">'
+                "<title>the 95% interval reaches zero: its low end is off the log axis</title>"
+                "</path>"
+            )
     ring = ' stroke="#4c8bf5" stroke-width="3"' if p.highlight else ""
     parts.append(
         f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if p.highlight else 4}"{ring}>'
         f"<title>{escape(p.label)}: {p.accuracy:.3f}, "
         f"{format_energy(p.energy_j, 'axis')}</title></circle>"
     )
-    # a highlighted point labels below its marker, the others above: a report's model
-    # often sits on a reference point of the same name
-    dy = 16 if p.highlight else -6
-    weight = ' style="font-weight:bold"' if p.highlight else ""
-    # near the right edge a label runs leftwards, so it stays inside the picture
-    anchor = ' text-anchor="end"' if x > f.left + 0.7 * (f.width - f.left - f.right) else ""
-    tx = x - 6 if anchor else x + 6
-    parts.append(f'<text x="{tx:.1f}" y="{y + dy:.1f}"{anchor}{weight}>{escape(p.label)}</text>')
     return parts
 
 
