@@ -35,7 +35,9 @@ def row(result: RunResult, name: str, accuracy: float, energy_j: float) -> Bench
     return BenchRow(name, (changed,), name in ("majority", "tfidf-linear", "minilm-linear"), False)
 
 
-def test_model_names_never_overlap_on_the_bench_plot(text_result_file: Path, tmp_path: Path) -> None:
+def test_model_names_never_overlap_on_the_bench_plot(
+    text_result_file: Path, tmp_path: Path
+) -> None:
     result = RunResult.load(text_result_file)
     rows = [row(result, *figures) for figures in LADDER]
     assert all((r.energy_interval_j or (1, 1))[0] < 0 for r in rows)  # every one clamped

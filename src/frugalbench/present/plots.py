@@ -71,9 +71,11 @@ def plot_front(rows: Sequence[BenchRow], path: Path) -> list[tuple[float, float,
 
 
 # beside the marker first, then further out (with a leader line) until a free place is found
-OFFSETS_PT = ((6, 5), (6, -12), (-6, 5), (-6, -12), (0, 9), (0, -16), (8, -3), (-8, -3)) + tuple(
+NEAR_PT = ((6, 5), (6, -12), (-6, 5), (-6, -12), (0, 9), (0, -16), (8, -3), (-8, -3))
+FAR_PT = tuple(
     (dx, dy) for k in range(1, 6) for dy in (5 + 13 * k, -12 - 13 * k) for dx in (10, -10, 0)
 )
+OFFSETS_PT = (*NEAR_PT, *FAR_PT)
 
 
 def _place_labels(
