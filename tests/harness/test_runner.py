@@ -211,3 +211,21 @@ def test_rows_copied_from_the_training_data_are_found_whatever_file_they_are_in(
     twice = write_rows(tmp_path / "twice.csv", small_rows + pasted + small_rows)
     named = run(TASK, "majority", FAST, data=str(twice))
     assert any("in the model's training data" in n for n in named.notes), named.notes
+
+
+def test_load_costs_the_same_whether_the_harness_trained_the_model_or_not(
+    tmp_path: Path,
+) -> None:
+    """Both evaluate in a fresh worker, imports inside the load window (a model trained first
+    used to load in the warm training worker: 0.6 J against 16-19 J from its directory)."""
+    config = RunConfig(repeats=1, idle_s=0.0, speed_index=False)
+    named = run(TASK, "tfidf-linear", config)
+    model = tmp_path / "tfidf"
+    train(TASK, "tfidf-linear", model, None, config)
+    directory = run(TASK, str(model), config)
+
+    def load_cpu_s(result: RunResult) -> float:
+        return float(result.phases["load"].repeats[0].observations["cpu_time_s"])
+
+    ratio = load_cpu_s(named) / load_cpu_s(directory)
+    assert 1 / 3 < ratio < 3, ratio

@@ -167,8 +167,10 @@ def _phase_table(result: RunResult, width: int = WIDE) -> Table:
             [*cells, " ".join(p.flags) + (f" ({len(p.discarded)} re-run)" if p.discarded else "")]
         )
     table = _table("energy per phase", [*headers, "flags"], rows, text_columns=("phase", "flags"))
-    table.caption = "band: the power model's low-high (moves every model together)" + (
-        "; 95% CI: the repeats'" if wide else ""
+    table.caption = (
+        "load: a fresh worker imports the model's libraries and reads its files, whether the "
+        "harness trained it or not; band: the power model's low-high (moves every model "
+        "together)" + ("; 95% CI: the repeats'" if wide else "")
     )
     table.caption_justify = "left"
     return table
