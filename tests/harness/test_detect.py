@@ -79,6 +79,19 @@ def test_a_bad_recording_is_reported_and_the_others_still_run(
         report.recordings[0].problem
     )
     assert report.recordings[1].n_windows == 15
+    from rich.console import Console
+
+    from frugalbench.present.terminal import print_detect
+
+    console = Console(width=120, record=True, color_system=None)
+    print_detect(console, report)
+    header, broken_row = (
+        next(line for line in console.export_text().splitlines() if key in line)
+        for key in ("note", "skipped:")
+    )
+    # the reason sits under "note", not under a figure's column; the path is never cut
+    assert "…" not in console.export_text()
+    assert broken_row.index("skipped:") >= header.index("note") - 1
 
 
 def test_cli_detect_prints_segments_and_energy_per_hour(

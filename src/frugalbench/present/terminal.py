@@ -405,23 +405,28 @@ def print_measurement(
 def print_detect(console: Console, report: Any) -> None:
     """Segments per recording, then the totals a guardian's battery cares about."""
     table = Table(title=f"{report.positive} segments", title_justify="left")
-    for col in ("recording", "from", "to", "mean conf.", "max conf."):
-        table.add_column(col, justify="left" if col == "recording" else "right")
+    for col in ("recording", "from", "to", "mean conf.", "max conf.", "note"):
+        table.add_column(
+            col,
+            justify="left" if col in ("recording", "note") else "right",
+            overflow="fold",  # a long path wraps, never ends in "…"
+            no_wrap=col in ("from", "to", "mean conf.", "max conf."),
+        )
     for rec in report.recordings:
-        name = escape(rec.path)
-        if rec.problem:
-            _row(table, name, "", "", "", f"skipped: {escape(rec.problem)}")
+        if rec.problem:  # a reason in its own column, not under a figure's
+            _row(table, rec.path, "", "", "", "", f"skipped: {rec.problem}")
             continue
         if not rec.segments:
-            _row(table, name, "", "", "", f"none in {rec.duration_s:.0f} s")
+            _row(table, rec.path, "", "", "", "", f"none in {rec.duration_s:.0f} s")
         for seg in rec.segments:
             _row(
                 table,
-                name,
+                rec.path,
                 _clock(seg.start_s),
                 _clock(seg.end_s),
                 f"{seg.mean_confidence:.2f}",
                 f"{seg.max_confidence:.2f}",
+                "",
             )
     console.print(table)
     per_hour = report.energy_j_per_audio_hour
