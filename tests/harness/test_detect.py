@@ -85,12 +85,12 @@ def test_a_bad_recording_is_reported_and_the_others_still_run(
 
     console = Console(width=120, record=True, color_system=None)
     print_detect(console, report)
+    text = console.export_text()
     header, broken_row = (
-        next(line for line in console.export_text().splitlines() if key in line)
-        for key in ("note", "skipped:")
+        next(line for line in text.splitlines() if key in line) for key in ("note", "skipped:")
     )
     # the reason sits under "note", not under a figure's column; the path is never cut
-    assert "…" not in console.export_text()
+    assert "…" not in text
     assert broken_row.index("skipped:") >= header.index("note") - 1
 
 
