@@ -214,15 +214,15 @@ def test_rows_copied_from_the_training_data_are_found_whatever_file_they_are_in(
 
 
 def test_load_costs_the_same_whether_the_harness_trained_the_model_or_not(
-    tmp_path: Path,
+    tmp_path: Path, small_csv: Path
 ) -> None:
     """Both evaluate in a fresh worker, imports inside the load window (a model trained first
     used to load in the warm training worker: 0.6 J against 16-19 J from its directory)."""
     config = RunConfig(repeats=1, idle_s=0.0, speed_index=False)
-    named = run(TASK, "tfidf-linear", config)
+    named = run(TASK, "tfidf-linear", config, data=str(small_csv))
     model = tmp_path / "tfidf"
-    train(TASK, "tfidf-linear", model, None, config)
-    directory = run(TASK, str(model), config)
+    train(TASK, "tfidf-linear", model, str(small_csv), config)
+    directory = run(TASK, str(model), config, data=str(small_csv))
 
     def load_cpu_s(result: RunResult) -> float:
         return float(result.phases["load"].repeats[0].observations["cpu_time_s"])

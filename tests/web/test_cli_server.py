@@ -40,6 +40,7 @@ def test_organise_submit_and_read_the_leaderboard(
     csv_path = tmp_path / "board.csv"
     board = cli("leaderboard", "quotes", "--server", server, "--csv", str(csv_path))
     assert board.returncode == 0 and "herons" in board.stdout and "5 stars" in board.stdout
+    assert "J / 1,000" in board.stdout and "CO2e / 1,000" in board.stdout  # units in headers
     assert csv_path.read_text().startswith("rank,label,team")
 
 

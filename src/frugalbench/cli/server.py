@@ -324,19 +324,26 @@ def leaderboard(
     """Print a challenge's leaderboard."""
     from rich.table import Table
 
+    from frugalbench.units import Column
+
     body = _call(server, "GET", f"/api/challenges/{challenge}/leaderboard")
     c = body["challenge"]
     table = Table(title=f"{c['slug']} ({c['task']}, ranking {c['ranking']})", title_justify="left")
-    for col in ("#", "team", "submission", "rank", "accuracy", "energy / 1,000", "submitted"):
+    energy = Column([r["energy_per_1000_j"] for r in body["rows"]], "J")
+    emissions = Column([r["emissions_per_1000_g"] for r in body["rows"]], "g")
+    headers = ("#", "team", "submission", "rank", "accuracy",
+               f"{energy.unit} / 1,000", f"{emissions.unit} / 1,000", "submitted")  # fmt: skip
+    for col in headers:
         table.add_column(col)
     for r in body["rows"]:
         table.add_row(
-            str(r["rank"]),
-            r["team"],
-            r["name"],
-            r["label"],
+            escape(str(r["rank"] if r["rank"] is not None else "")),
+            escape(r["team"]),
+            escape(r["name"]),
+            escape(r["label"]),
             f"{r['accuracy']:.4f}",
-            f"{r['energy_per_1000_j']:.3g} J",
+            energy(r["energy_per_1000_j"]),
+            emissions(r["emissions_per_1000_g"]),
             r["submitted_at"][:16],
         )
     console.print(table)
