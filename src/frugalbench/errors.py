@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class FrugalbenchError(Exception):
@@ -50,3 +51,10 @@ class WorkerFailed(FrugalbenchError):
         super().__init__(f"{phase}: {reason}")
         self.phase = phase
         self.reason = reason
+
+
+def first_problem(exc: Any, top: str = "(top level)") -> tuple[str, str]:
+    """The first thing a pydantic ``ValidationError`` found, as (where, what): the one line a
+    user reads about a bad file or option, never the whole report."""
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]) or top, str(first["msg"])

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from frugalbench.cli import catalog, detect, evaluate, measuring, report, server
 from frugalbench.cli.common import err
-from frugalbench.errors import UserError, WorkerFailed
+from frugalbench.errors import UserError, WorkerFailed, first_problem
 
 app = typer.Typer(
     name="frugalbench",
@@ -81,9 +81,9 @@ def guarded(entry: Callable[[], Any]) -> NoReturn:
     except ValidationError as exc:
         if exc.title != "RunConfig":
             raise
-        first = exc.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-")
-        message = first["msg"].removeprefix("Value error, ")
+        where, what = first_problem(exc)
+        option = "--" + where.split(".")[0].replace("_", "-")
+        message = what.removeprefix("Value error, ")
         err.print(
             f"[bold red]error:[/bold red] {option}: {escape(message)}",
             highlight=False,

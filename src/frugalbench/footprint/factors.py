@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from frugalbench.errors import UnknownNameError, UserError
+from frugalbench.errors import UnknownNameError, UserError, first_problem
 
 
 @cache
@@ -116,11 +116,8 @@ def load_profile(path: Path) -> FacilityProfile:
     try:
         return FacilityProfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(
-            f"{path}: field {where!r}: {first['msg']} (fields: {PROFILE_FIELDS})"
-        ) from None
+        where, what = first_problem(exc)
+        raise UserError(f"{path}: field {where!r}: {what} (fields: {PROFILE_FIELDS})") from None
 
 
 class Device(BaseModel):

@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, first_problem
 from frugalbench.measure.cpu_power import CpuPower
 
 WORKLOADS = {
@@ -97,10 +97,9 @@ class PowerProfile(BaseModel):
         except FileNotFoundError:
             raise UserError(f"{path}: no such power profile (write one with `calibrate`)") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "file"
+            where, what = first_problem(exc, top="file")
             raise UserError(
-                f"{path}: not a frugalbench power profile ({where}: {first['msg']}); "
+                f"{path}: not a frugalbench power profile ({where}: {what}); "
                 "write one with `frugalbench calibrate`"
             ) from None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, first_problem
 from frugalbench.models.base import Model
 
 MANIFEST = "frugalbench-model.json"
@@ -116,9 +116,8 @@ def read_manifest(directory: Path) -> Manifest:
     except json.JSONDecodeError as exc:
         raise UserError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: field {where!r}: {first['msg']}") from None
+        where, what = first_problem(exc)
+        raise UserError(f"{path}: field {where!r}: {what}") from None
 
 
 def resolve_model_class(reference: str, directory: Path | None = None) -> type[Model[Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, first_problem
 from frugalbench.results.run import RunResult
 
 BENCH_VERSION = 2  # 2: every fold's result, the summary and the groups
@@ -146,6 +146,5 @@ def load_any(path: Path) -> BaseModel:
     try:
         return kind.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: field {loc!r}: {first['msg']}") from None
+        where, what = first_problem(exc)
+        raise UserError(f"{path}: field {where!r}: {what}") from None

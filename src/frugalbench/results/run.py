@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from frugalbench.config import RunConfig
-from frugalbench.errors import UserError
+from frugalbench.errors import UserError, first_problem
 from frugalbench.footprint.carbon import EmissionFactors
 from frugalbench.measure.base import Measurement, Method
 from frugalbench.results.info import EnvironmentInfo, MeterInfo, ModelInfo, TaskInfo
@@ -217,9 +217,8 @@ class RunResult(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise UserError(f"{where}: field {loc!r}: {first['msg']}") from None
+            field, what = first_problem(exc)
+            raise UserError(f"{where}: field {field!r}: {what}") from None
 
 
 def compute_emissions(result: RunResult, factors: EmissionFactors) -> Emissions:
