@@ -284,43 +284,15 @@ def test_oversized_stats_are_dropped(small_csv: Path, tmp_path: Path, secret_dir
     assert (result.model.inference_stats or {})["first_input"].startswith("Renewable")
 
 
-NEEDS_LIBRARY = """
-from frugalbench.models.base import Model
-import fb_site_library
-
-
-class NeedsLibrary(Model):
-    task = "climate-disinfo"
-
-    def fit(self, inputs, labels):
-        return self
-
-    def save_state(self, directory):
-        return []
-
-    def load_state(self, directory):
-        pass
-
-    def predict(self, inputs):
-        return [fb_site_library.ANSWER for _ in inputs]
-"""
-
-
 def test_code_that_lives_under_tmp_stays_readable_in_the_box(
-    small_csv: Path, tmp_path: Path, secret_dir: Path, monkeypatch
+    user_model_dir, small_csv: Path, tmp_path: Path, secret_dir: Path, monkeypatch
 ) -> None:
     """A checkout or virtual environment under /tmp: the job's fresh /tmp must not cover it (it
     did: every model failed with ModuleNotFoundError, blamed on the model's load phase)."""
-    import json
-
     library = tmp_path / "site-library"
     library.mkdir()
     (library / "fb_site_library.py").write_text("ANSWER = '0_not_relevant'\n")
     monkeypatch.syspath_prepend(str(library))
-    model = tmp_path / "needs-library"
-    model.mkdir()
-    (model / "needs_library.py").write_text(NEEDS_LIBRARY)
-    manifest = {"model": "needs_library.py:NeedsLibrary", "task": "climate-disinfo", "params": {}}
-    (model / "frugalbench-model.json").write_text(json.dumps(manifest))
+    model = user_model_dir("Imports", {"module": "fb_site_library"})
     result = run(TASK, str(model), CONFIG, str(small_csv), sandbox=policy(secret_dir))
     assert result.status == "ok", result.failure
